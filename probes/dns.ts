@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { defineProbe } from './types.js';
+
+// Placeholder until the dns probe is written: it reports a local error and never sends a packet.
+const dnsProbe = defineProbe({
+  kind: 'dns',
+  transport: 'udp',
+  summary: 'dns probe (not implemented yet)',
+  optionsSchema: z.object({}).strict(),
+  reasons: {},
+  async run() {
+    return { state: 'error', reason: 'local-error', message: 'probe not implemented', timings: { total: 0 } };
+  },
+});
+
+export default dnsProbe;
