@@ -1,0 +1,79 @@
+import type { Expectation, Role, Transport, TransportState, Verdict } from '../model.js';
+import type { Evidence, Finding, PhaseTimings } from '../../probes/types.js';
+
+/**
+ * The JSON report: the reference format. Every other output (human, Prometheus, Nagios, JUnit,
+ * HTML) is derived from these objects. Bump REPORT_SCHEMA_VERSION on any incompatible change.
+ */
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface ProbeResult {
+  /** Stable id: `<target>/<address>/<transport>/<port|->/<probe>`; the key for comparing runs. */
+  readonly id: string;
+  /** Matrix rows this probe verifies (one probe can serve rows of several tables). */
+  readonly rows: readonly string[];
+  readonly tables: readonly number[];
+  /** Application(s) of those rows, e.g. "NETCONF". */
+  readonly application: string;
+  readonly probe: string;
+  /** Vantage (source) host name. */
+  readonly source: string;
+  readonly target: string;
+  readonly targetRole: Role;
+  readonly address: string;
+  readonly transport: Transport;
+  readonly port: number | null;
+  readonly expected: Expectation;
+  readonly state: TransportState;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly timings: PhaseTimings;
+  readonly evidence: Evidence;
+  readonly findings: readonly Finding[];
+  readonly verdict: Verdict;
+  /** One line for people: what was seen and why it passes or fails. */
+  readonly message: string;
+  /** Start of the first attempt, ISO 8601. */
+  readonly startedAt: string;
+}
+
+/** A matrix path that this vantage cannot test, and where it could be tested from. */
+export interface NotTestable {
+  readonly row: string;
+  readonly table: number;
+  readonly application: string;
+  readonly from: string;
+  readonly to: string;
+  readonly transport: Transport;
+  readonly ports: readonly string[];
+  readonly why: string;
+  /** Inventory hosts (or roles) from which the path could be tested. */
+  readonly testableFrom: readonly string[];
+}
+
+export type VerdictCounts = Record<Verdict, number> & { total: number };
+
+export interface Report {
+  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  readonly tool: { readonly name: 'psm-netcheck'; readonly version: string };
+  readonly inventory: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly vantage: { readonly name: string; readonly roles: readonly Role[] };
+  /** False when the run was interrupted (Ctrl-C, SIGTERM) before every probe finished. */
+  readonly complete: boolean;
+  readonly summary: VerdictCounts;
+  readonly results: readonly ProbeResult[];
+  readonly notTestable: readonly NotTestable[];
+  /** Set by `--compare`: what changed since a previous report. */
+  readonly changes?: ReportChanges;
+}
+
+export interface ReportChanges {
+  readonly previous: string;
+  readonly newFailures: readonly string[];
+  readonly recoveries: readonly string[];
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
