@@ -47,8 +47,14 @@ export type Transport = (typeof TRANSPORTS)[number];
 export const TRANSPORT_STATES = ['open', 'closed', 'filtered', 'open|filtered', 'unresolved', 'error'] as const;
 export type TransportState = (typeof TRANSPORT_STATES)[number];
 
-/** What the path should look like: most rows expect open; firewall checks expect closed. */
-export const EXPECTATIONS = ['open', 'closed'] as const;
+/**
+ * What the path should look like:
+ * - open: a service answers (most rows);
+ * - reachable: packets get through to the host; a refusal (RST, ICMP port unreachable) proves it as
+ *   well as an answer does (port ranges where only some ports are bound, UDP traceroute);
+ * - closed: a firewall check; the path must be refused or dropped.
+ */
+export const EXPECTATIONS = ['open', 'reachable', 'closed'] as const;
 export type Expectation = (typeof EXPECTATIONS)[number];
 
 export const VERDICTS = ['pass', 'warn', 'fail', 'skip'] as const;

@@ -84,7 +84,7 @@ export interface MatrixRow {
   readonly conditionOn?: 'initiator' | 'responder';
   /** When a side is a network element, the NE types the row applies to; undefined means all. */
   readonly neTypes?: readonly NeType[];
-  /** What the path should look like; every seed row expects open. */
+  /** What the path should look like: a service (open), or only packets getting through (reachable). */
   readonly expect: Expectation;
   /** Our decision where the seed is ambiguous, kept beside the row it concerns. */
   readonly decision?: string;
