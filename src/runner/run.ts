@@ -1,0 +1,152 @@
+import { setMaxListeners } from 'node:events';
+import type { Logger } from 'pino';
+import { deadlineSignal } from '../../probes/lib/abort.js';
+import { now } from '../../probes/lib/clock.js';
+import { probeFor } from '../../probes/registry.js';
+import type { ProbeFacts, ProbeTarget } from '../../probes/types.js';
+import type { PlannedProbe } from '../planner/types.js';
+import { REASONS } from '../reasons/catalogue.js';
+import type { ProbeResult } from '../report/types.js';
+import { judge } from '../verdict/judge.js';
+import { schedule } from './scheduler.js';
+
+export interface RunSettings {
+  readonly source: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly concurrency: number;
+  readonly perHostConcurrency: number;
+  readonly maxBytes: number;
+  /** Aborted on Ctrl-C / SIGTERM: no new probe starts, running ones stop. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** Called as each probe finishes (progress display). */
+  readonly onResult?: (result: ProbeResult) => void;
+}
+
+export interface RunOutcome {
+  readonly results: ProbeResult[];
+  /** False when the run was interrupted before every probe finished. */
+  readonly complete: boolean;
+}
+
+/**
+ * UDP and ICMP retries wait this long after the previous attempt began: Linux rate-limits ICMP
+ * errors to one per second per destination, so a quicker retry could miss "port unreachable".
+ */
+const DATAGRAM_RETRY_SPACING_MS = 1000;
+
+/** Runs the plan with the global and per-host limits; results come back in plan order. */
+export async function runPlan(probes: readonly PlannedProbe[], settings: RunSettings): Promise<RunOutcome> {
+  // Every in-flight probe listens on the run signal; thousands at once are expected, not a leak.
+  setMaxListeners(0, settings.signal);
+  const results: (ProbeResult | undefined)[] = new Array(probes.length);
+  const tasks = probes.map((planned, index) => ({
+    key: planned.target,
+    run: async () => {
+      const result = await runWithRetries(planned, settings);
+      if (result !== undefined) results[index] = result;
+      return result;
+    },
+  }));
+  await schedule(
+    tasks,
+    { global: settings.concurrency, perKey: settings.perHostConcurrency },
+    (result) => {
+      if (result !== undefined) settings.onResult?.(result);
+    },
+    () => settings.signal.aborted,
+  );
+  const finished = results.filter((r): r is ProbeResult => r !== undefined);
+  return { results: finished, complete: !settings.signal.aborted && finished.length === probes.length };
+}
+
+/** One planned probe: attempts until a definite answer, a non-retryable reason, or the retry budget. */
+async function runWithRetries(planned: PlannedProbe, settings: RunSettings): Promise<ProbeResult | undefined> {
+  const startedAt = new Date().toISOString();
+  let attempts = 0;
+  let facts: ProbeFacts;
+  for (;;) {
+    const began = now();
+    attempts++;
+    facts = await attempt(planned, settings);
+    const retryable = REASONS[facts.reason]?.retryable === true;
+    if (!retryable || attempts > settings.retries || settings.signal.aborted) break;
+    settings.log.debug({ probe: planned.id, reason: facts.reason, attempts }, 'retrying after a timeout');
+    if (planned.transport !== 'tcp') await pause(DATAGRAM_RETRY_SPACING_MS - (now() - began), settings.signal);
+  }
+  // A probe cut short by shutdown did not finish: it is left out of the (incomplete) report.
+  if (facts.reason === 'aborted') return undefined;
+
+  const { verdict, message } = judge(planned.expected, facts, REASONS);
+  settings.log.debug({ probe: planned.id, state: facts.state, reason: facts.reason, verdict }, 'probe finished');
+  return {
+    id: planned.id,
+    rows: planned.rows,
+    tables: planned.tables,
+    application: planned.application,
+    probe: planned.probe,
+    source: settings.source,
+    target: planned.target,
+    targetRole: planned.targetRole,
+    address: planned.address,
+    transport: planned.transport,
+    port: planned.port ?? null,
+    expected: planned.expected,
+    state: facts.state,
+    reason: facts.reason,
+    attempts,
+    timings: facts.timings,
+    evidence: facts.evidence ?? {},
+    findings: facts.findings ?? [],
+    verdict,
+    message,
+    startedAt,
+  };
+}
+
+async function attempt(planned: PlannedProbe, settings: RunSettings): Promise<ProbeFacts> {
+  const deadline = deadlineSignal(settings.timeoutMs, settings.signal);
+  const target: ProbeTarget = {
+    host: planned.target,
+    address: planned.address,
+    port: planned.port,
+    transport: planned.transport,
+    ...(planned.neType === undefined ? {} : { neType: planned.neType }),
+  };
+  const started = now();
+  try {
+    return await probeFor(planned.probe).run(target, {
+      signal: deadline.signal,
+      timeoutMs: settings.timeoutMs,
+      options: planned.options,
+      credentials: planned.credentials,
+      maxBytes: settings.maxBytes,
+      log: settings.log,
+    });
+  } catch (error) {
+    // A probe must never throw; if one does, that is a bug in it, reported as a local error.
+    settings.log.error({ probe: planned.id, err: error }, 'probe threw: this is a bug');
+    return {
+      state: 'error',
+      reason: 'local-error',
+      message: `probe failed internally: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300),
+      timings: { total: now() - started },
+    };
+  } finally {
+    deadline.cancel();
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,63 @@
+import type { Finding, ProbeFacts } from '../../probes/types.js';
+import type { Expectation, TransportState, Verdict } from '../model.js';
+import type { ReasonCatalogue, ReasonInfo } from '../reasons/types.js';
+
+/**
+ * The verdict step: compares what a probe saw (facts) with what the matrix expects.
+ * Probes never decide; everything here reads the facts and the reason catalogue's outcomes.
+ */
+
+export interface Judgement {
+  readonly verdict: Verdict;
+  readonly message: string;
+}
+
+const UNREACHED: ReadonlySet<TransportState> = new Set(['closed', 'filtered', 'unresolved']);
+const SEVERITY: Record<Verdict, number> = { skip: 0, pass: 1, warn: 2, fail: 3 };
+const BY_OUTCOME: Record<ReasonInfo['outcome'], Verdict> = { ok: 'pass', warn: 'warn', fail: 'fail' };
+const BY_FINDING: Record<Finding['severity'], Verdict> = { info: 'pass', warn: 'warn', fail: 'fail' };
+
+const worst = (a: Verdict, b: Verdict): Verdict => (SEVERITY[b] > SEVERITY[a] ? b : a);
+
+export function judge(expected: Expectation, facts: ProbeFacts, reasons: ReasonCatalogue): Judgement {
+  const info = reasons[facts.reason];
+  const observed = `${facts.state} (${facts.reason})`;
+  const detail = describe(facts, info);
+
+  if (facts.reason === 'aborted') return { verdict: 'skip', message: `not finished: ${detail}` };
+  if (info === undefined) {
+    return { verdict: 'fail', message: `${observed}: unknown reason code reported by the probe` };
+  }
+
+  if (expected === 'closed') return judgeExpectedClosed(facts, observed, detail);
+  if (expected === 'reachable' && facts.state === 'closed') {
+    return { verdict: 'pass', message: `reached: the host refused, so the path is not blocked - ${detail}` };
+  }
+
+  if (UNREACHED.has(facts.state)) return { verdict: 'fail', message: `expected ${expected}, got ${observed}: ${detail}` };
+  let verdict = BY_OUTCOME[info.outcome];
+  for (const finding of facts.findings ?? []) verdict = worst(verdict, BY_FINDING[finding.severity]);
+  const findings = (facts.findings ?? []).filter((f) => f.severity !== 'info').map((f) => f.message);
+  const message = [verdict === 'pass' ? detail : `${observed}: ${detail}`, ...findings].join('; ');
+  return { verdict, message };
+}
+
+/** Firewall checks: the path must not be open. */
+function judgeExpectedClosed(facts: ProbeFacts, observed: string, detail: string): Judgement {
+  switch (facts.state) {
+    case 'closed':
+    case 'filtered':
+      return { verdict: 'pass', message: `blocked as expected: ${observed}` };
+    case 'open':
+      return { verdict: 'fail', message: `expected closed, but it is open: ${detail}` };
+    case 'open|filtered':
+      return { verdict: 'warn', message: `expected closed; silence cannot prove it: ${detail}` };
+    default:
+      return { verdict: 'fail', message: `expected closed, not tested: ${observed}: ${detail}` };
+  }
+}
+
+function describe(facts: ProbeFacts, info: ReasonInfo | undefined): string {
+  const summary = info?.summary ?? facts.reason;
+  return facts.message === undefined || facts.message === '' ? summary : `${summary} - ${facts.message}`;
+}
