@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { parseInventory } from '../src/inventory/load.js';
+import type { Inventory } from '../src/inventory/types.js';
+import { planChecks } from '../src/planner/plan.js';
+import type { Plan } from '../src/planner/types.js';
+import { findVantage } from '../src/planner/vantage.js';
+
+const YAML = `
+name: planner-test
+hosts:
+  - { name: psm1, role: psm-server, addresses: [192.0.2.10, "2001:db8::10"], services: [ntp] }
+  - { name: psm2, role: psm-server, addresses: [192.0.2.11], ports: { replication: "10000-10001" } }
+  - { name: client1, role: psm-client, addresses: [192.0.2.20], services: [sftp] }
+  - { name: ne-7800, role: network-element, neType: bti7800, addresses: [198.51.100.1] }
+  - { name: ne-mx, role: network-element, neType: juniper-mx, addresses: [198.51.100.2], ports: { netconf: 8300 } }
+  - { name: ne-7000, role: network-element, neType: bti7000, addresses: [198.51.100.3] }
+  - { name: ne-700, role: network-element, neType: bti700, addresses: [198.51.100.4] }
+  - { name: ne-800, role: network-element, neType: bti800, addresses: [ne-800.example.net] }
+  - { name: noc, role: noc, addresses: [203.0.113.1] }
+  - { name: radius, role: radius-server, addresses: [203.0.113.2] }
+  - { name: files, roles: [ftp-server, sftp-server], addresses: [203.0.113.3] }
+  - { name: dns, roles: [dns-server, ntp-server], addresses: [203.0.113.4] }
+  - { name: web, role: http-server, addresses: [203.0.113.5] }
+  - { name: logs, roles: [syslog-server, tacacs-server], addresses: [203.0.113.6] }
+paths:
+  - { name: no-telnet, from: psm1, to: ne-7800, transport: tcp, ports: [23], expect: closed }
+`;
+
+const inventory: Inventory = parseInventory(YAML, 'planner-test.yaml', '/tmp', { requireSecrets: false });
+const planFrom = (name: string): Plan => planChecks(inventory, findVantage(inventory, name));
+const ports = (plan: Plan, target: string, probe?: string): number[] =>
+  [...new Set(plan.probes.filter((p) => p.target === target && (probe === undefined || p.probe === probe)).map((p) => p.port ?? -1))].sort((a, b) => a - b);
+
+describe('planner from the PSM server', () => {
+  const plan = planFrom('psm1');
+
+  it('never plans a probe outside the inventory, nor to itself', () => {
+    for (const probe of plan.probes) {
+      const host = inventory.hosts.find((h) => h.name === probe.target);
+      expect(host, probe.id).toBeDefined();
+      expect(host?.addresses).toContain(probe.address);
+      expect(probe.target).not.toBe('psm1');
+    }
+  });
+
+  it('gives each NE type its own NETCONF, CLI, TL1 and shell ports', () => {
+    expect(ports(plan, 'ne-7800', 'netconf')).toEqual([2022]);
+    expect(ports(plan, 'ne-mx', 'netconf')).toEqual([8300]); // port override
+    expect(ports(plan, 'ne-7000', 'netconf')).toEqual([]);
+    expect(ports(plan, 'ne-7800', 'ssh')).toEqual([22, 2024]);
+    expect(ports(plan, 'ne-mx', 'ssh')).toEqual([22]);
+    expect(ports(plan, 'ne-7000', 'ssh')).toEqual([3021, 3022, 8022]);
+    expect(ports(plan, 'ne-7000', 'telnet')).toEqual([3084]);
+    expect(ports(plan, 'ne-7000', 'tl1')).toEqual([3082, 3083]);
+    expect(ports(plan, 'ne-7800', 'tl1')).toEqual([3083]);
+    expect(ports(plan, 'ne-700', 'telnet')).toEqual([23]);
+    expect(ports(plan, 'ne-800', 'telnet')).toEqual([23]);
+    for (const ne of ['ne-7800', 'ne-mx', 'ne-7000', 'ne-700', 'ne-800']) {
+      expect(ports(plan, ne, 'snmp'), ne).toEqual([161]);
+      expect(ports(plan, ne, 'icmp'), ne).toEqual([-1]);
+    }
+  });
+
+  it('merges one check that serves rows of several tables', () => {
+    const netconf = plan.probes.find((p) => p.target === 'ne-7800' && p.probe === 'netconf');
+    expect(netconf?.rows).toEqual(['t3-netconf-bti7800', 't8-netconf']);
+    expect(netconf?.tables).toEqual([3, 8]);
+    expect(plan.probes.filter((p) => p.target === 'ne-7800' && p.port === 2022)).toHaveLength(1);
+  });
+
+  it('probes the replication range of the other PSM server, with its override, expecting reachability', () => {
+    const replication = plan.probes.filter((p) => p.target === 'psm2' && p.rows.includes('t2-replication'));
+    expect(replication.map((p) => p.port)).toEqual([10000, 10001]);
+    expect(replication.every((p) => p.expected === 'reachable')).toBe(true);
+  });
+
+  it('probes the PSM client\'s notification range', () => {
+    expect(plan.probes.filter((p) => p.target === 'client1' && p.rows.includes('t1-rest-notification'))).toHaveLength(102);
+  });
+
+  it('plans the server\'s paths to the NOC, external RADIUS and other hosts', () => {
+    expect(ports(plan, 'noc', 'snmp-inform')).toEqual([162]);
+    expect(ports(plan, 'radius', 'radius')).toEqual([1812, 1813]);
+    expect(ports(plan, 'files')).toEqual([21, 22]);
+    expect(ports(plan, 'dns')).toEqual([53, 123]);
+    expect(ports(plan, 'web', 'http')).toEqual([80]);
+  });
+
+  it('adds the inventory\'s own firewall check, expecting closed', () => {
+    const check = plan.probes.find((p) => p.rows.includes('path:no-telnet'));
+    expect(check).toMatchObject({ target: 'ne-7800', port: 23, probe: 'tcp', expected: 'closed' });
+  });
+
+  it('lists inbound and third-party paths as not testable, with where to test them from', () => {
+    const ids = plan.notTestable.map((n) => n.row);
+    // NTP served by psm1 (declared) is inbound from the NEs; FTP is not declared on psm1.
+    expect(ids).toContain('t3-ntp');
+    expect(ids).not.toContain('t3-ftp');
+    const ntp = plan.notTestable.find((n) => n.row === 't3-ntp');
+    expect(ntp?.testableFrom).toEqual(['ne-7800', 'ne-mx', 'ne-7000', 'ne-700', 'ne-800']);
+    expect(ntp?.why).toContain('inbound to psm1');
+    // Client -> server REST is inbound; NE -> syslog is between other hosts.
+    expect(ids).toContain('t1-rest');
+    const syslog = plan.notTestable.find((n) => n.row === 't8-syslog');
+    expect(syslog?.why).toContain('between other hosts');
+    // The FTP data port 20 cannot be probed by a connect.
+    expect(plan.notTestable.some((n) => n.row === 't7-ftp' && n.ports.includes('20'))).toBe(true);
+  });
+
+  it('gives every probe a stable, unique id', () => {
+    const ids = plan.probes.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain('ne-7800/198.51.100.1/tcp/2022/netconf');
+    expect(ids).toContain('ne-7800/198.51.100.1/icmp/-/icmp');
+  });
+});
+
+describe('planner from other vantages', () => {
+  it('from a PSM client: REST and dashboard to the servers, CLI to the NEs, nothing of the server\'s own', () => {
+    const plan = planFrom('client1');
+    expect(ports(plan, 'psm1', 'http')).toEqual(expect.arrayContaining([9000, 9998]));
+    expect(ports(plan, 'ne-7000', 'ssh')).toEqual([3021, 3022, 8022]);
+    expect(plan.probes.some((p) => p.target === 'noc')).toBe(false);
+    // SFTP on the client is inbound from the NEs.
+    expect(plan.notTestable.map((n) => n.row)).toContain('t4-sftp');
+  });
+
+  it('from a BTI7800: its own client paths of Table 8', () => {
+    const plan = planFrom('ne-7800');
+    expect(ports(plan, 'logs')).toEqual([49, 514]);
+    expect(ports(plan, 'dns', 'dns')).toEqual([53]);
+    expect(ports(plan, 'psm1', 'ntp')).toEqual([123]);
+    expect(plan.probes.some((p) => p.target.startsWith('ne-'))).toBe(false);
+  });
+
+  it('from an NE of another type: Table 8 does not apply', () => {
+    const plan = planFrom('ne-700');
+    expect(plan.probes.some((p) => p.rows.some((r) => r.startsWith('t8-')))).toBe(false);
+  });
+
+  it('finds the vantage by this machine\'s addresses, or says why not', () => {
+    expect(findVantage(inventory, undefined, ['127.0.0.1', '192.0.2.20']).name).toBe('client1');
+    expect(() => findVantage(inventory, undefined, ['127.0.0.1'])).toThrow(/--from NAME/);
+    expect(() => findVantage(inventory, undefined, ['192.0.2.10', '192.0.2.11'])).toThrow(/several hosts \(psm1, psm2\)/);
+    expect(() => findVantage(inventory, 'nope')).toThrow(/no such host/);
+  });
+});
