@@ -1,0 +1,165 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { credentialsOfSet, mergeCredentials, resolveUsedSecrets } from './credential-sets.js';
+import type { HostCredentials } from './credentials.js';
+import { InventoryError, type InventoryIssue } from './errors.js';
+import { checkMergedProbeOptions, mergeProbeOptions, rawProbeOptions } from './probe-options.js';
+import type { Problem } from './problem.js';
+import { listAt, mapAt } from './raw.js';
+import { checkReferences } from './references.js';
+import { DEFAULT_PATH_PROBE, inventoryFileSchema, type InventoryFile } from './schema.js';
+import type { ExtraPath, Host, Inventory } from './types.js';
+import { formatPath, offsetOf, pathAt, type DataPath, type Target } from './yaml-locate.js';
+import { issueMessage, problemsFromZod } from './zod-problems.js';
+
+export interface LoadOptions {
+  /**
+   * Whether every secret that a host uses must be readable (environment variable set, file
+   * readable). `check` needs them: it logs in. `plan` sends nothing, so it passes false; an
+   * unreadable secret then leaves its credential slot absent instead of failing. Default true.
+   */
+  readonly requireSecrets?: boolean;
+  /** Environment for `{ env: VAR }` references; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Reads, validates and resolves an inventory file. Throws InventoryError with every problem found. */
+export async function loadInventory(path: string, options: LoadOptions = {}): Promise<Inventory> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new InventoryError([{ file: path, line: 0, column: 0, path: '', message: `cannot read the inventory (${code})` }]);
+  }
+  return parseWith(text, { label: path, source: resolve(path), baseDir: dirname(resolve(path)), ...options });
+}
+
+/**
+ * Validates inventory text. `sourceLabel` names it in messages and in `Inventory.source` (a path,
+ * or e.g. "<embedded lab>"); secret files resolve against `baseDir`.
+ */
+export function parseInventory(text: string, sourceLabel: string, baseDir: string, options: LoadOptions = {}): Inventory {
+  return parseWith(text, { label: sourceLabel, source: sourceLabel, baseDir, ...options });
+}
+
+interface ParseSettings extends LoadOptions {
+  readonly label: string;
+  readonly source: string;
+  readonly baseDir: string;
+}
+
+function parseWith(text: string, settings: ParseSettings): Inventory {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: its messages quote the source line, which could hold a secret written in clear.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const issueAt = (offset: number, path: string, message: string): InventoryIssue => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file: settings.label, line, column: col, path, message };
+  };
+  const locate = (problem: Problem) =>
+    issueAt(offsetOf(doc, problem.path, problem.target), formatPath(problem.path), problem.message);
+  const where = (path: DataPath, target: Target = 'value') => {
+    const { line, col } = lineCounter.linePos(offsetOf(doc, path, target));
+    return `${settings.label}:${line}:${col}`;
+  };
+
+  const yamlIssues = doc.errors.map((error) => {
+    if (error.code === 'DUPLICATE_KEY') {
+      const path = pathAt(doc, error.pos[0]);
+      return issueAt(error.pos[0], formatPath(path), `duplicate key "${String(path[path.length - 1])}"`);
+    }
+    return issueAt(error.pos[0], '', `YAML syntax error: ${error.message}`);
+  });
+  // After a syntax error the document is a guess; checking its contents would add noise.
+  if (doc.errors.some((error) => error.code !== 'DUPLICATE_KEY')) throw new InventoryError(sorted(yamlIssues));
+  if (doc.contents === null) {
+    throw new InventoryError([issueAt(0, '', 'the inventory is empty; it needs at least "hosts"')]);
+  }
+
+  const data: unknown = doc.toJS();
+  const parsed = inventoryFileSchema.safeParse(data, { error: issueMessage, reportInput: true });
+  const secrets = resolveUsedSecrets(
+    data,
+    { env: settings.env ?? process.env, baseDir: settings.baseDir },
+    settings.requireSecrets ?? true,
+  );
+  const problems = [
+    ...(parsed.success ? [] : problemsFromZod(inventoryFileSchema, parsed.error.issues)),
+    ...checkReferences(data, where),
+    ...secrets.problems,
+  ];
+  if (parsed.success && problems.length === 0) problems.push(...checkMergedProbeOptions(data));
+  const issues = [...yamlIssues, ...problems.map(locate)];
+  if (issues.length > 0 || !parsed.success) throw new InventoryError(sorted(issues));
+
+  return build(parsed.data, data, settings.source, where, secrets.secrets);
+}
+
+function build(
+  file: InventoryFile,
+  data: unknown,
+  source: string,
+  where: (path: DataPath) => string,
+  secrets: Parameters<typeof credentialsOfSet>[2],
+): Inventory {
+  const sets = new Map<string, HostCredentials>(
+    Object.entries(file.credentials ?? {}).map(([name, set]) => [name, credentialsOfSet(name, set, secrets)]),
+  );
+  const roleDefaults = (file.defaults.credentials ?? {}) as Partial<Record<string, string[]>>;
+  const globalProbes = rawProbeOptions(mapAt(data, 'probes'));
+  const rawHosts = listAt(data, 'hosts');
+
+  const hosts = file.hosts.map((entry, index): Host => {
+    const roles = entry.roles ?? (entry.role ? [entry.role] : []);
+    const names = [...roles.flatMap((role) => roleDefaults[role] ?? []), ...(entry.credentials ?? [])];
+    return {
+      name: entry.name,
+      roles,
+      ...(entry.neType && { neType: entry.neType }),
+      addresses: entry.addresses,
+      services: entry.services ?? [],
+      ports: (entry.ports ?? {}) as Host['ports'],
+      credentials: mergeCredentials(names, sets),
+      probeOptions: mergeProbeOptions(globalProbes, rawProbeOptions(mapAt(rawHosts[index], 'probes'))),
+      location: where(['hosts', index]),
+    };
+  });
+
+  const paths = (file.paths ?? []).map(
+    (entry): ExtraPath => ({
+      name: entry.name,
+      from: entry.from,
+      to: entry.to,
+      transport: entry.transport,
+      ports: entry.ports ?? [],
+      expect: entry.expect,
+      probe: entry.probe ?? DEFAULT_PATH_PROBE[entry.transport],
+      ...(entry.description !== undefined && { description: entry.description }),
+    }),
+  );
+
+  const { credentials: _roleDefaults, timeout, ...counts } = file.defaults;
+  return {
+    source,
+    ...(file.name !== undefined && { name: file.name }),
+    defaults: { timeoutMs: timeout, ...counts },
+    hosts,
+    probeOptions: globalProbes,
+    paths,
+  };
+}
+
+/** File order, and each distinct message once (a global setting can fail for every host). */
+function sorted(issues: readonly InventoryIssue[]): InventoryIssue[] {
+  const seen = new Set<string>();
+  return issues
+    .filter((issue) => {
+      const key = `${issue.line}:${issue.column}:${issue.path}:${issue.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.line - b.line || a.column - b.column);
+}
