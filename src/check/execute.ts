@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import { now } from '../../probes/lib/clock.js';
+import type { ProbeKind } from '../../probes/registry.js';
+import type { Inventory } from '../inventory/types.js';
+import { planChecks } from '../planner/plan.js';
+import type { Plan } from '../planner/types.js';
+import { buildReport } from '../report/build.js';
+import type { ProbeResult, Report } from '../report/types.js';
+import { runPlan } from '../runner/run.js';
+import type { EffectiveSettings } from '../cli/settings.js';
+
+export interface CheckOptions {
+  readonly inventory: Inventory;
+  readonly vantage: Inventory['hosts'][number];
+  readonly settings: EffectiveSettings;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** Run only these probe kinds. */
+  readonly only?: readonly ProbeKind[];
+  readonly onPlan?: (plan: Plan) => void;
+  readonly onResult?: (result: ProbeResult) => void;
+}
+
+/** Plan, run and assemble the report: the main job, shared by `check`, `demo` and `serve`. */
+export async function executeCheck(options: CheckOptions): Promise<Report> {
+  const { inventory, vantage, settings, log } = options;
+  const startedAt = new Date();
+  const started = now();
+  const fullPlan = planChecks(inventory, vantage);
+  const plan =
+    options.only === undefined ? fullPlan : { ...fullPlan, probes: fullPlan.probes.filter((p) => options.only?.includes(p.probe)) };
+  options.onPlan?.(plan);
+  log.info({ vantage: vantage.name, probes: plan.probes.length, ...settings }, 'check started');
+  const outcome = await runPlan(plan.probes, {
+    source: vantage.name,
+    ...settings,
+    signal: options.signal,
+    log,
+    ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
+  });
+  const report = buildReport({
+    inventory: inventory.source,
+    plan,
+    outcome,
+    startedAt,
+    finishedAt: new Date(),
+    durationMs: now() - started,
+  });
+  log.info({ summary: report.summary, complete: report.complete, durationMs: report.durationMs }, 'check finished');
+  return report;
+}

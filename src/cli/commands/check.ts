@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { EXIT, NetcheckError } from '../../errors.js';
+import { loadInventory } from '../../inventory/load.js';
+import { createLogger, type LogLevel } from '../../log.js';
+import { findVantage } from '../../planner/vantage.js';
+import { compareReports } from '../../report/compare.js';
+import type { Report } from '../../report/types.js';
+import { executeCheck } from '../../check/execute.js';
+import { acquireLock } from '../lock.js';
+import type { FormatName } from '../../report/index.js';
+import { parseOutputs, writeOutputs } from '../outputs.js';
+import { parseOnly } from '../only.js';
+import { effectiveSettings, type RunFlags } from '../settings.js';
+import { interruptSignal } from '../signals.js';
+import { createProgress } from '../progress.js';
+
+export interface CheckFlags extends RunFlags {
+  readonly inventory: string;
+  readonly from?: string;
+  readonly output?: string[];
+  readonly format: FormatName | 'none';
+  readonly only?: string[];
+  readonly compare?: string;
+  readonly lock?: string;
+  readonly progress: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export async function checkCommand(flags: CheckFlags): Promise<number> {
+  const log = createLogger(flags.logLevel);
+  // Everything the user gave is checked before the first packet: flags, outputs, inventory.
+  const outputs = parseOutputs(flags.output ?? []);
+  const only = parseOnly(flags.only);
+  const previous = flags.compare === undefined ? undefined : await readPrevious(flags.compare);
+  const inventory = await loadInventory(flags.inventory, { requireSecrets: true });
+  const vantage = findVantage(inventory, flags.from);
+  const settings = effectiveSettings(inventory.defaults, flags);
+
+  const lock = flags.lock === undefined ? undefined : await acquireLock(flags.lock);
+  const interrupt = interruptSignal(log);
+  const progress = flags.progress ? createProgress(process.stderr) : undefined;
+  let report: Report;
+  try {
+    report = await executeCheck({
+      inventory,
+      vantage,
+      settings,
+      signal: interrupt.signal,
+      log,
+      ...(only === undefined ? {} : { only }),
+      ...(progress === undefined ? {} : { onPlan: (plan) => progress.start(plan.probes.length), onResult: () => progress.tick() }),
+    });
+  } finally {
+    progress?.stop();
+    interrupt.dispose();
+    await lock?.release();
+  }
+  if (previous !== undefined) report = { ...report, changes: compareReports(previous.report, report, previous.label) };
+
+  const imposed = await writeOutputs(report, outputs, flags.format);
+  if (imposed !== undefined) return imposed;
+  if (!report.complete) return EXIT.interrupted;
+  return report.summary.fail > 0 ? EXIT.failures : EXIT.ok;
+}
+
+async function readPrevious(path: string): Promise<{ report: Report; label: string }> {
+  try {
+    const report = JSON.parse(await readFile(path, 'utf8')) as Report;
+    if (!Array.isArray(report.results)) throw new Error('no "results" array');
+    return { report, label: path };
+  } catch (error) {
+    throw new NetcheckError('E_PREVIOUS_REPORT', `--compare ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,17 @@
+import { EXIT } from '../../errors.js';
+import { loadInventory } from '../../inventory/load.js';
+import { createLogger, type LogLevel } from '../../log.js';
+import { planChecks } from '../../planner/plan.js';
+import { findVantage } from '../../planner/vantage.js';
+import { formatPlan, planJson } from '../plan-format.js';
+
+export async function planCommand(options: { inventory: string; from?: string; json?: boolean; logLevel: LogLevel }): Promise<number> {
+  const log = createLogger(options.logLevel);
+  // A plan sends nothing and logs in nowhere: secrets need not be readable for it.
+  const inventory = await loadInventory(options.inventory, { requireSecrets: false });
+  const vantage = findVantage(inventory, options.from);
+  const plan = planChecks(inventory, vantage);
+  log.info({ probes: plan.probes.length, notTestable: plan.notTestable.length }, 'planned');
+  process.stdout.write(options.json === true ? `${JSON.stringify(planJson(plan), null, 2)}\n` : formatPlan(plan));
+  return EXIT.ok;
+}

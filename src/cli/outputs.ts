@@ -1,0 +1,56 @@
+import { extname } from 'node:path';
+import { NetcheckError } from '../errors.js';
+import { FORMAT_NAMES, FORMATTERS, isFormatName, writeAtomically, type FormatName, type FormatOutput } from '../report/index.js';
+import type { Report } from '../report/types.js';
+
+export interface OutputSpec {
+  readonly format: FormatName;
+  readonly path: string;
+}
+
+/** The format an extension implies; `.txt` means the human table (write nagios=FILE for Nagios). */
+function formatOfExtension(extension: string): FormatName | undefined {
+  return FORMAT_NAMES.find((name) => FORMATTERS[name].extension === extension) ?? (extension === '.htm' ? 'html' : undefined);
+}
+
+/** `--output report.json`, `--output prom=/var/lib/node_exporter/psm.prom`: validated before any probe. */
+export function parseOutputs(values: readonly string[]): OutputSpec[] {
+  return values.map((value) => {
+    const match = /^([a-z]+)=(.+)$/.exec(value);
+    if (match !== null) {
+      const [, format = '', path = ''] = match;
+      if (!isFormatName(format)) {
+        throw new NetcheckError('E_USAGE', `--output ${value}: unknown format "${format}" (known: ${FORMAT_NAMES.join(', ')})`);
+      }
+      return { format, path };
+    }
+    const format = formatOfExtension(extname(value).toLowerCase());
+    if (format === undefined) {
+      throw new NetcheckError('E_USAGE', `--output ${value}: cannot tell the format from the extension; write it as json=${value}`);
+    }
+    return { format, path: value };
+  });
+}
+
+/**
+ * Report files first (each atomically), then stdout. Returns the exit code that the stdout
+ * format imposes (a Nagios plugin's 0-3), if any.
+ */
+export async function writeOutputs(
+  report: Report,
+  outputs: readonly OutputSpec[],
+  stdoutFormat: FormatName | 'none',
+): Promise<number | undefined> {
+  for (const output of outputs) {
+    try {
+      await writeAtomically(output.path, FORMATTERS[output.format].format(report, { color: false }).text);
+    } catch (error) {
+      throw new NetcheckError('E_OUTPUT', `--output ${output.path}: ${(error as Error).message}`);
+    }
+  }
+  if (stdoutFormat === 'none') return undefined;
+  const color = stdoutFormat === 'human' && process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '';
+  const rendered: FormatOutput = FORMATTERS[stdoutFormat].format(report, { color });
+  process.stdout.write(rendered.text);
+  return rendered.exitCode;
+}
