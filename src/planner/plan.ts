@@ -166,14 +166,15 @@ class PlanBuilder {
     if (existing !== undefined) {
       // The same check serves several rows (e.g. Table 3 and Table 8 both ask for NETCONF 2022).
       if (!existing.rows.includes(p.row)) existing.rows.push(p.row);
-      if (!existing.tables.includes(p.table)) existing.tables.push(p.table);
+      if (p.table > 0 && !existing.tables.includes(p.table)) existing.tables.push(p.table);
       existing.applications.push(p.application);
       return;
     }
     this.#probes.set(id, {
       id,
       rows: [p.row],
-      tables: [p.table],
+      // Inventory paths belong to no seed table.
+      tables: p.table > 0 ? [p.table] : [],
       applications: [p.application],
       probe: p.probe,
       target: p.target.name,

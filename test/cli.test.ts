@@ -1,0 +1,189 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MATRIX } from '../src/matrix/rows.js';
+import type { Report } from '../src/report/types.js';
+import { runCli } from './support/cli.js';
+import { closedTcpPort, silentTcpPeer, type Peer } from './support/hostile-peers.js';
+
+// ajv ships CommonJS; under NodeNext its default export is the module object.
+const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
+
+/** A loopback listener that counts connections, to prove what was (not) probed. */
+async function countingListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let count = 0;
+  const server = net.createServer((socket) => {
+    count++;
+    socket.on('error', () => undefined);
+    socket.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connections: () => count,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('psm-netcheck check on a loopback inventory', () => {
+  let dir = '';
+  let listener: Awaited<ReturnType<typeof countingListener>>;
+  let closed = 0;
+  let silent: Peer;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'psm-netcheck-cli-'));
+    listener = await countingListener();
+    closed = await closedTcpPort();
+    silent = await silentTcpPeer();
+    await writeFile(
+      join(dir, 'loopback.yaml'),
+      `
+hosts:
+  - { name: client, role: psm-client, addresses: [127.0.0.1] }
+  - name: server
+    role: psm-server
+    addresses: [127.0.0.1]
+    ports: { jmx: ${listener.port}, ssh: ${closed} }
+paths:
+  - { name: must-be-closed, from: client, to: server, transport: tcp, ports: [${closed}], expect: closed }
+  - { name: hung-ftp, from: client, to: server, transport: tcp, ports: [${silent.port}], probe: ftp }
+`,
+    );
+    await writeFile(
+      join(dir, 'broken.yaml'),
+      `
+hosts:
+  - { name: client, role: psm-client, addresses: [127.0.0.1] }
+  - name: server
+    role: psm-server
+    addresses: [127.0.0.1, 300.1.2.3]
+    ports: { jmx: ${listener.port} }
+    colour: blue
+`,
+    );
+  });
+  afterAll(async () => {
+    await listener.close();
+    await silent.close();
+  });
+
+  it('reports each path with its state and reason, and exits 1 when a path fails', async () => {
+    const reportPath = join(dir, 'report.json');
+    const run = await runCli([
+      'check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', '--only', 'tcp', 'ssh',
+      '--timeout', '1s', '--format', 'none', '--output', reportPath,
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
+    expect(report.complete).toBe(true);
+    expect(report.vantage).toEqual({ name: 'client', roles: ['psm-client'] });
+    const byRow = (row: string) => report.results.find((r) => r.rows.includes(row));
+    expect(byRow('t1-jmx')).toMatchObject({ state: 'open', reason: 'connected', verdict: 'pass', port: listener.port, attempts: 1 });
+    expect(byRow('t1-ssh')).toMatchObject({ state: 'closed', reason: 'refused', verdict: 'fail', port: closed });
+    expect(byRow('path:must-be-closed')).toMatchObject({ state: 'closed', expected: 'closed', verdict: 'pass' });
+    expect(byRow('t1-jmx')?.timings.connect).toBeGreaterThanOrEqual(0);
+    expect(report.summary.fail).toBe(1);
+    expect(report.notTestable.some((n) => n.row === 't1-rest-notification')).toBe(true);
+    expect(listener.connections()).toBe(1);
+  });
+
+  it('writes a report that validates against the published JSON Schema', async () => {
+    const reportPath = join(dir, 'schema-check.json');
+    await runCli(['check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', '--only', 'tcp', '--format', 'none', '-o', reportPath]);
+    const schema = JSON.parse(await readFile(new URL('../schemas/report.schema.json', import.meta.url), 'utf8')) as object;
+    const ajv = new (Ajv2020 as unknown as new (options: object) => import('ajv').default)({ allErrors: true, strict: false });
+    const validate = ajv.compile(schema);
+    const report = JSON.parse(await readFile(reportPath, 'utf8')) as unknown;
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('prints the human table on stdout and retries only what timed out', async () => {
+    const run = await runCli([
+      'check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', '--only', 'ftp', '--timeout', '300ms', '--retries', '2', '--format', 'json',
+    ]);
+    const report = JSON.parse(run.stdout) as Report;
+    const hung = report.results.find((r) => r.rows.includes('path:hung-ftp'));
+    expect(hung).toMatchObject({ state: 'open', reason: 'no-banner', attempts: 3, verdict: 'fail' });
+  });
+
+  it('stops cleanly on SIGTERM: what finished is reported, marked incomplete, exit 4', async () => {
+    let signalled = false;
+    const run = await runCli(
+      ['check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', '--only', 'tcp', 'ftp', '--timeout', '30s', '--format', 'json', '--log-level', 'info'],
+      {
+        // Once the run has started (and its quick probes are done), stop it as a service manager would.
+        onStderr: (text, pid) => {
+          if (text.includes('check started') && !signalled) {
+            signalled = true;
+            setTimeout(() => process.kill(pid, 'SIGTERM'), 500);
+          }
+        },
+      },
+    );
+    expect(run.code).toBe(4);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.complete).toBe(false);
+    expect(report.results.some((r) => r.rows.includes('t1-jmx'))).toBe(true);
+    expect(report.results.some((r) => r.rows.includes('path:hung-ftp'))).toBe(false);
+  });
+
+  it('rejects a broken inventory with file:line:column errors and sends no probe', async () => {
+    const before = listener.connections();
+    const file = join(dir, 'broken.yaml');
+    const run = await runCli(['check', '-i', file, '--from', 'client']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('E_INVENTORY');
+    expect(run.stderr).toMatch(new RegExp(`${file}:6:28: hosts\\[1\\]\\.addresses\\[1\\]: `));
+    expect(run.stderr).toMatch(new RegExp(`${file}:8:5: hosts\\[1\\]\\.colour: `));
+    expect(listener.connections()).toBe(before);
+  });
+
+  it('rejects bad flags before any probe, with exit 2', async () => {
+    const before = listener.connections();
+    for (const flags of [['--timeout', 'soon'], ['--retries', '-1'], ['--only', 'smtp'], ['--output', 'report.pdf']]) {
+      const run = await runCli(['check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', ...flags]);
+      expect(run.code, flags.join(' ')).toBe(2);
+      expect(run.stderr).toContain('E_USAGE');
+    }
+    const unknown = await runCli(['check', '-i', join(dir, 'loopback.yaml'), '--from', 'nobody']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('E_VANTAGE_UNKNOWN');
+    expect(listener.connections()).toBe(before);
+  });
+});
+
+describe('psm-netcheck commands that send nothing', () => {
+  it('matrix --json holds every row of the matrix', async () => {
+    const run = await runCli(['matrix', '--json']);
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as { id: string }[];
+    expect(rows.map((r) => r.id)).toEqual(MATRIX.map((r) => r.id));
+  });
+
+  it('plan shows the example inventory\'s probes without sending any', async () => {
+    const run = await runCli(['plan', '-i', 'inventory.example.yaml', '--from', 'psm1', '--json']);
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as { probes: unknown[]; notTestable: unknown[] };
+    expect(plan.probes.length).toBeGreaterThan(100);
+    expect(plan.notTestable.length).toBeGreaterThan(10);
+  });
+
+  it('schema prints the inventory and report JSON Schemas', async () => {
+    for (const which of ['inventory', 'report']) {
+      const run = await runCli(['schema', which]);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toHaveProperty('$schema');
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const run = await runCli(['--version']);
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
