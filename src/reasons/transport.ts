@@ -17,7 +17,8 @@ export const TRANSPORT_REASONS = defineReasons({
   },
   'host-unreachable': {
     outcome: 'fail',
-    summary: 'host unreachable (ICMP, unreachable route, or no ARP answer on the link)',
+    summary:
+      'host unreachable: ICMP host unreachable or administratively prohibited, an unreachable route, or no ARP answer on the link',
   },
   'net-unreachable': { outcome: 'fail', summary: 'network unreachable: no route, or ICMP net unreachable' },
   'admin-prohibited': {
