@@ -40,6 +40,7 @@ export interface ProbeResult {
 /** A matrix path that this vantage cannot test, and where it could be tested from. */
 export interface NotTestable {
   readonly row: string;
+  /** Seed table of the row; 0 for a path the inventory declares. */
   readonly table: number;
   readonly application: string;
   readonly from: string;

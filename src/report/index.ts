@@ -1,0 +1,47 @@
+import { formatHtml } from './html.js';
+import { formatHuman } from './human.js';
+import { formatJson } from './json.js';
+import { formatJunit } from './junit.js';
+import { formatNagios } from './nagios.js';
+import { formatPrometheus } from './prometheus.js';
+import type { Report } from './types.js';
+
+export { compareReports } from './compare.js';
+export { writeAtomically } from './write-atomic.js';
+
+export interface FormatOptions {
+  /** ANSI colours (human format only); the CLI decides from NO_COLOR and whether stdout is a TTY. */
+  readonly color: boolean;
+}
+
+export interface FormatOutput {
+  readonly text: string;
+  /** Set by formats that define the process exit code themselves (Nagios plugins). */
+  readonly exitCode?: number;
+}
+
+export interface Formatter {
+  /** File name extension for `--output`, with the dot. */
+  readonly extension: string;
+  readonly format: (report: Report, options: FormatOptions) => FormatOutput;
+}
+
+const FORMATTER_TABLE = {
+  json: { extension: '.json', format: (report) => ({ text: formatJson(report) }) },
+  human: { extension: '.txt', format: (report, { color }) => ({ text: formatHuman(report, { color }) }) },
+  prom: { extension: '.prom', format: (report) => ({ text: formatPrometheus(report) }) },
+  nagios: { extension: '.txt', format: (report) => formatNagios(report) },
+  junit: { extension: '.xml', format: (report) => ({ text: formatJunit(report) }) },
+  html: { extension: '.html', format: (report) => ({ text: formatHtml(report) }) },
+} satisfies Record<string, Formatter>;
+
+export type FormatName = keyof typeof FORMATTER_TABLE;
+
+/** Every output format by its CLI name. Adding a format is one line in the table above. */
+export const FORMATTERS: Readonly<Record<FormatName, Formatter>> = FORMATTER_TABLE;
+
+export const FORMAT_NAMES = Object.keys(FORMATTERS) as FormatName[];
+
+export function isFormatName(name: string): name is FormatName {
+  return Object.hasOwn(FORMATTERS, name);
+}

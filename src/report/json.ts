@@ -1,0 +1,102 @@
+import type { Evidence, Finding, PhaseTimings } from '../../probes/types.js';
+import type { NotTestable, ProbeResult, Report, ReportChanges } from './types.js';
+import { compareText } from './verdicts.js';
+
+/**
+ * The reference format. Keys come out in one fixed order (the order of ./types.ts, and sorted
+ * names inside open records such as evidence), whatever order the runner built its objects in,
+ * so two reports of the same facts are byte-identical and diff cleanly. Properties the types do
+ * not declare are dropped: the output always matches schemas/report.schema.json.
+ */
+export function formatJson(report: Report): string {
+  return `${JSON.stringify(canonicalReport(report), null, 2)}\n`;
+}
+
+function canonicalReport(report: Report): Report {
+  return {
+    schemaVersion: report.schemaVersion,
+    tool: { name: report.tool.name, version: report.tool.version },
+    inventory: report.inventory,
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    durationMs: report.durationMs,
+    vantage: { name: report.vantage.name, roles: [...report.vantage.roles] },
+    complete: report.complete,
+    summary: {
+      pass: report.summary.pass,
+      warn: report.summary.warn,
+      fail: report.summary.fail,
+      skip: report.summary.skip,
+      total: report.summary.total,
+    },
+    results: report.results.map(canonicalResult),
+    notTestable: report.notTestable.map(canonicalNotTestable),
+    ...(report.changes === undefined ? {} : { changes: canonicalChanges(report.changes) }),
+  };
+}
+
+function canonicalResult(result: ProbeResult): ProbeResult {
+  return {
+    id: result.id,
+    rows: [...result.rows],
+    tables: [...result.tables],
+    application: result.application,
+    probe: result.probe,
+    source: result.source,
+    target: result.target,
+    targetRole: result.targetRole,
+    address: result.address,
+    transport: result.transport,
+    port: result.port,
+    expected: result.expected,
+    state: result.state,
+    reason: result.reason,
+    attempts: result.attempts,
+    timings: canonicalTimings(result.timings),
+    evidence: sortedRecord(result.evidence) as Evidence,
+    findings: result.findings.map(canonicalFinding),
+    verdict: result.verdict,
+    message: result.message,
+    startedAt: result.startedAt,
+  };
+}
+
+/** `total` first, the phases after it by name. */
+function canonicalTimings(timings: PhaseTimings): PhaseTimings {
+  const { total, ...phases } = timings;
+  return { total, ...sortedRecord(phases) };
+}
+
+function canonicalFinding(finding: Finding): Finding {
+  return { code: finding.code, severity: finding.severity, message: finding.message };
+}
+
+function canonicalNotTestable(entry: NotTestable): NotTestable {
+  return {
+    row: entry.row,
+    table: entry.table,
+    application: entry.application,
+    from: entry.from,
+    to: entry.to,
+    transport: entry.transport,
+    ports: [...entry.ports],
+    why: entry.why,
+    testableFrom: [...entry.testableFrom],
+  };
+}
+
+function canonicalChanges(changes: ReportChanges): ReportChanges {
+  return {
+    previous: changes.previous,
+    newFailures: [...changes.newFailures],
+    recoveries: [...changes.recoveries],
+    added: [...changes.added],
+    removed: [...changes.removed],
+  };
+}
+
+function sortedRecord<V>(record: Readonly<Record<string, V>>): Record<string, V> {
+  const sorted: Record<string, V> = {};
+  for (const key of Object.keys(record).sort(compareText)) sorted[key] = record[key] as V;
+  return sorted;
+}

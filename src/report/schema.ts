@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { EXPECTATIONS, ROLES, TRANSPORTS, TRANSPORT_STATES, VERDICTS } from '../model.js';
+import { REPORT_SCHEMA_VERSION } from './types.js';
+import type { Report } from './types.js';
+
+/**
+ * The report's JSON Schema, written once in zod so that enums follow src/model.ts by
+ * construction. The TypeScript types in ./types.ts stay the contract: the compile-time check at
+ * the bottom fails when the two drift apart.
+ */
+
+const isoInstant = z.iso.datetime({ offset: true }).describe('ISO 8601 instant');
+const role = z.enum(ROLES);
+const transport = z.enum(TRANSPORTS);
+const verdict = z.enum(VERDICTS);
+const count = z.number().int().min(0);
+
+const phaseTimings = z
+  .object({ total: z.number().min(0).describe('Whole probe, milliseconds (monotonic clock)') })
+  .catchall(z.number().min(0))
+  .describe('Milliseconds per phase; `total` is always present');
+
+const evidence = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]))
+  .describe('What the probe saw that proves its state (banner, capabilities, certificate...)');
+
+const finding = z.object({
+  code: z.string().describe('Stable kebab-case code'),
+  severity: z.enum(['info', 'warn', 'fail']),
+  message: z.string(),
+});
+
+const probeResult = z.object({
+  id: z.string().describe('`<target>/<address>/<transport>/<port|->/<probe>`: the key for comparing runs'),
+  rows: z.array(z.string()).describe('Matrix rows this probe verifies'),
+  tables: z.array(z.number().int().min(1)).describe('Seed tables of those rows; empty for inventory paths'),
+  application: z.string(),
+  probe: z.string(),
+  source: z.string().describe('Vantage host name'),
+  target: z.string(),
+  targetRole: role,
+  address: z.string(),
+  transport,
+  port: z.number().int().min(0).max(65535).nullable(),
+  expected: z.enum(EXPECTATIONS),
+  state: z.enum(TRANSPORT_STATES),
+  reason: z.string().describe('Reason catalogue code'),
+  attempts: count,
+  timings: phaseTimings,
+  evidence,
+  findings: z.array(finding),
+  verdict,
+  message: z.string(),
+  startedAt: isoInstant,
+});
+
+const notTestable = z.object({
+  row: z.string(),
+  table: z.number().int().min(0).describe('Seed table of the row; 0 for a path the inventory declares'),
+  application: z.string(),
+  from: z.string(),
+  to: z.string(),
+  transport,
+  ports: z.array(z.string()),
+  why: z.string(),
+  testableFrom: z.array(z.string()).describe('Inventory hosts (or roles) from which the path could be tested'),
+});
+
+const reportChanges = z.object({
+  previous: z.string().describe('Which report this run was compared with'),
+  newFailures: z.array(z.string()),
+  recoveries: z.array(z.string()),
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+});
+
+const verdictCounts = z.object({
+  pass: count,
+  warn: count,
+  fail: count,
+  skip: count,
+  total: count,
+});
+
+export const reportSchema = z
+  .object({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    tool: z.object({ name: z.literal('psm-netcheck'), version: z.string() }),
+    inventory: z.string(),
+    startedAt: isoInstant,
+    finishedAt: isoInstant,
+    durationMs: z.number().min(0),
+    vantage: z.object({ name: z.string(), roles: z.array(role) }),
+    complete: z.boolean().describe('False when the run was interrupted before every probe finished'),
+    summary: verdictCounts,
+    results: z.array(probeResult),
+    notTestable: z.array(notTestable),
+    changes: reportChanges.optional(),
+  })
+  .describe('psm-netcheck report: the reference format every other output is derived from');
+
+/** The JSON Schema (draft 2020-12) that `schemas/report.schema.json` holds. */
+export const REPORT_JSON_SCHEMA: Readonly<Record<string, unknown>> = (() => {
+  const generated = z.toJSONSchema(reportSchema, { target: 'draft-2020-12' });
+  return {
+    $schema: generated.$schema,
+    // The version sits in the id so that a consumer can pick the schema by the report's schemaVersion.
+    $id: `urn:psm-netcheck:report:v${REPORT_SCHEMA_VERSION}`,
+    title: 'psm-netcheck report',
+    ...generated,
+  };
+})();
+
+/** The exact text of the committed schema file; the test and the writer script share it. */
+export function reportSchemaText(): string {
+  return `${JSON.stringify(REPORT_JSON_SCHEMA, null, 2)}\n`;
+}
+
+// ---- compile-time check that the schema describes exactly the Report type
+
+type Writable<T> = T extends readonly (infer U)[]
+  ? Writable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Writable<T[K]> }
+    : T;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+const schemaMatchesReportType: Same<Writable<Report>, z.infer<typeof reportSchema>> = true;
+void schemaMatchesReportType;

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Replace `path` with `text` so that a reader (a Prometheus textfile collector, a dashboard that
+ * polls the JSON) sees either the old file or the new one, never a half-written one: write a
+ * temporary file in the same directory (rename is atomic only within one file system), flush it
+ * to disk, then rename it over the target.
+ */
+export async function writeAtomically(path: string, text: string): Promise<void> {
+  const directory = dirname(path);
+  // A dot name ending in .tmp: node_exporter's textfile collector reads only *.prom files.
+  const temporary = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const file = await open(temporary, 'wx', 0o644);
+  try {
+    try {
+      await file.writeFile(text, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(directory);
+}
+
+/** Make the rename itself durable. Some file systems refuse fsync on a directory: then skip it. */
+async function syncDirectory(directory: string): Promise<void> {
+  try {
+    const handle = await open(directory, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Durability of the directory entry is best effort; the content is already on disk.
+  }
+}

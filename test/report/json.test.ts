@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { formatJson } from '../../src/report/json.js';
+import { REPORT_JSON_SCHEMA, reportSchemaText } from '../../src/report/schema.js';
+import { REPORT_SCHEMA_VERSION } from '../../src/report/types.js';
+import type { Report } from '../../src/report/types.js';
+import { SAMPLE_REPORT } from '../fixtures/report-sample.js';
+import { expectGolden } from './golden.js';
+
+function validator() {
+  // Both packages are CommonJS: under NodeNext the default import is module.exports, whose
+  // `.default` is the class / plugin itself (at run time too).
+  const ajv = new Ajv2020.default({ allErrors: true, strict: true });
+  addFormats.default(ajv);
+  return ajv.compile(REPORT_JSON_SCHEMA);
+}
+
+/** The same data with every object's keys in reverse order, as another runner might build it. */
+function reverseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reverseKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).reverse().map(([key, inner]) => [key, reverseKeys(inner)]));
+  }
+  return value;
+}
+
+describe('formatJson', () => {
+  it('matches the golden file', () => {
+    expectGolden('report.json', formatJson(SAMPLE_REPORT));
+  });
+
+  it('round-trips every field of the sample', () => {
+    expect(JSON.parse(formatJson(SAMPLE_REPORT))).toEqual(SAMPLE_REPORT);
+  });
+
+  it('writes the same bytes whatever order the keys were built in', () => {
+    expect(formatJson(reverseKeys(SAMPLE_REPORT) as Report)).toBe(formatJson(SAMPLE_REPORT));
+  });
+
+  it('indents by two spaces, ends with a newline, and puts timings.total first', () => {
+    const text = formatJson(SAMPLE_REPORT);
+    expect(text.startsWith('{\n  "schemaVersion": 1,\n  "tool": {\n    "name": "psm-netcheck"')).toBe(true);
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text).toContain('"timings": {\n        "total": 182.3,\n        "connect": 1.2,\n        "hello": 31,');
+  });
+
+  it('drops properties the report type does not declare', () => {
+    const withExtra = { ...SAMPLE_REPORT, debug: { secret: 'x' } } as Report;
+    expect(JSON.parse(formatJson(withExtra))).not.toHaveProperty('debug');
+  });
+
+  it('omits changes when there was no comparison', () => {
+    const { changes: _changes, ...withoutChanges } = SAMPLE_REPORT;
+    expect(JSON.parse(formatJson(withoutChanges))).not.toHaveProperty('changes');
+  });
+});
+
+describe('report JSON Schema', () => {
+  it('validates the formatted sample (ajv, draft 2020-12, strict)', () => {
+    const validate = validator();
+    const valid = validate(JSON.parse(formatJson(SAMPLE_REPORT)));
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('rejects a wrong verdict, a missing field and an undeclared field', () => {
+    const validate = validator();
+    const sample = JSON.parse(formatJson(SAMPLE_REPORT)) as Record<string, unknown> & { results: object[] };
+    const badVerdict = { ...sample, results: [{ ...sample.results[0], verdict: 'maybe' }] };
+    const { summary: _summary, ...missingSummary } = sample;
+    const extra = { ...sample, extra: true };
+    const badVersion = { ...sample, schemaVersion: REPORT_SCHEMA_VERSION + 1 };
+    for (const bad of [badVerdict, missingSummary, extra, badVersion]) expect(validate(bad)).toBe(false);
+  });
+
+  it('carries the schema version and the 2020-12 dialect', () => {
+    expect(REPORT_JSON_SCHEMA.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(REPORT_JSON_SCHEMA.$id).toBe(`urn:psm-netcheck:report:v${REPORT_SCHEMA_VERSION}`);
+  });
+
+  it('equals the committed schemas/report.schema.json (regenerate: scripts/write-report-schema.ts)', () => {
+    const committed = readFileSync(new URL('../../schemas/report.schema.json', import.meta.url), 'utf8');
+    expect(committed).toBe(reportSchemaText());
+  });
+});
