@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NE_TYPES } from '../src/model.js';
 import type { NeType, OptionalService, Role, Transport } from '../src/model.js';
-import { PROBE_KINDS } from '../probes/registry.js';
+import { PROBE_KINDS, probeFor } from '../probes/registry.js';
 import {
   MATRIX,
   appliesToNeType,
@@ -35,6 +35,11 @@ interface SeedLine {
   readonly fromPort?: number;
   /** "This is only required if the ... server on the PSM server/client is used." */
   readonly condition?: OptionalService;
+  /**
+   * Our reading, not the seed's words: where a refusal proves the path as well as an answer
+   * (a port range of which only some ports are bound; traceroute), the row expects `reachable`.
+   */
+  readonly expect?: 'reachable';
 }
 
 // Table 4's CLI and TL1 ports per NE type; Table 3 says "See Table 4" for both.
@@ -51,10 +56,10 @@ const SEED: readonly SeedLine[] = [
   { table: 1, application: 'proNX Service Manager Dashboard', from: 'psm-client', to: 'psm-server', transport: 'tcp', ports: '9000' },
   { table: 1, application: 'JMX (support)', from: 'psm-client', to: 'psm-server', transport: 'tcp', ports: '9520' },
   { table: 1, application: 'PSM REST WS', from: 'psm-client', to: 'psm-server', transport: 'tcp', ports: '9998' },
-  { table: 1, application: 'PSM REST Notification WS', from: 'psm-server', to: 'psm-client', transport: 'tcp', ports: '9999-10100' },
+  { table: 1, application: 'PSM REST Notification WS', from: 'psm-server', to: 'psm-client', transport: 'tcp', ports: '9999-10100', expect: 'reachable' },
 
   // Table 2: PSM server -> PSM server
-  { table: 2, application: 'Server Replication', from: 'psm-server', to: 'psm-server', transport: 'tcp', ports: '9999-10100' },
+  { table: 2, application: 'Server Replication', from: 'psm-server', to: 'psm-server', transport: 'tcp', ports: '9999-10100', expect: 'reachable' },
 
   // Table 3: PSM server -> NE, then NE -> PSM server
   { table: 3, application: 'ICMP', from: 'psm-server', to: 'network-element', transport: 'icmp', ports: '' },
@@ -111,7 +116,7 @@ const SEED: readonly SeedLine[] = [
   { table: 8, application: 'SSH', from: 'psm-server', to: 'network-element', transport: 'tcp', ports: { bti7800: '2024' } },
   { table: 8, application: 'TL1 over Telnet', from: 'psm-server', to: 'network-element', transport: 'tcp', ports: { bti7800: '3083' } },
   { table: 8, application: 'SNMP', from: 'psm-server', to: 'network-element', transport: 'udp', ports: { bti7800: '161' } },
-  { table: 8, application: 'Traceroute', from: 'psm-server', to: 'network-element', transport: 'udp', ports: { bti7800: '33434-33436' } },
+  { table: 8, application: 'Traceroute', from: 'psm-server', to: 'network-element', transport: 'udp', ports: { bti7800: '33434-33436' }, expect: 'reachable' },
 ];
 
 // -----------------------------------------------------------------------------------------------
@@ -194,7 +199,7 @@ describe('MATRIX covers every seed row', () => {
         expect(row.initiatorPort, `${row.id} initiator port`).toBe(line.fromPort);
         expect(row.condition, `${row.id} condition`).toBe(line.condition);
         expect(row.conditionOn ?? 'responder', `${row.id} condition side`).toBe('responder');
-        expect(row.expect, row.id).toBe('open');
+        expect(row.expect, row.id).toBe(line.expect ?? 'open');
       }
     });
   }
@@ -314,5 +319,21 @@ describe('formatting', () => {
     expect(ftp?.condition).toBe('ftp');
     expect(ftp?.ports[0]).toMatchObject({ port: '20', probe: null });
     expect(json.find((row) => row.id === 't1-ssh')).not.toHaveProperty('neTypes');
+  });
+});
+
+describe('probe options implied by a matrix port', () => {
+  it('are valid options of that port\'s probe', () => {
+    for (const row of MATRIX) {
+      for (const port of row.ports) {
+        if (port.probeOptions === undefined || port.probe === null) continue;
+        expect(() => probeFor(port.probe as NonNullable<typeof port.probe>).optionsSchema.parse(port.probeOptions), row.id).not.toThrow();
+      }
+    }
+  });
+
+  it('make the PSM REST WS an HTTPS check wherever its port is moved', () => {
+    const rest = MATRIX.find((row) => row.id === 't1-rest');
+    expect(rest?.ports[0]?.probeOptions).toEqual({ scheme: 'https' });
   });
 });

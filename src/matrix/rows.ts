@@ -166,9 +166,9 @@ const TABLE_1: readonly MatrixRow[] = [
     initiator: 'psm-client',
     responder: 'psm-server',
     transport: 'tcp',
-    ports: [{ port: 9998, portKey: 'rest', probe: 'http' }],
+    ports: [{ port: 9998, portKey: 'rest', probe: 'http', probeOptions: { scheme: 'https' } }],
     expect: 'open',
-    decision: 'Probed with the http probe; its options choose HTTPS for this port.',
+    decision: 'Probed with the http probe over HTTPS (the seed: "normal HTTPS communication"), also when the port is moved.',
   },
   {
     id: 't1-rest-notification',

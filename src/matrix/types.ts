@@ -49,6 +49,11 @@ export interface MatrixPort {
    */
   readonly probe: ProbeKind | null;
   readonly untestableWhy?: string;
+  /**
+   * Probe options this port implies whatever its number (e.g. the REST WS speaks HTTPS even when
+   * moved off 9998). The inventory's own probe options override them.
+   */
+  readonly probeOptions?: Readonly<Record<string, unknown>>;
 }
 
 /**

@@ -129,12 +129,21 @@ class PlanBuilder {
         continue;
       }
       for (const address of target.addresses) {
-        for (const port of expandPorts(spec)) this.#addRowProbe(row, matrixPort.probe, target, address, port);
+        for (const port of expandPorts(spec)) {
+          this.#addRowProbe(row, matrixPort.probe, target, address, port, matrixPort.probeOptions);
+        }
       }
     }
   }
 
-  #addRowProbe(row: MatrixRow, probe: ProbeKind, target: Host, address: string, port: number | undefined): void {
+  #addRowProbe(
+    row: MatrixRow,
+    probe: ProbeKind,
+    target: Host,
+    address: string,
+    port: number | undefined,
+    rowOptions?: Readonly<Record<string, unknown>>,
+  ): void {
     this.#add({
       row: row.id,
       table: row.table,
@@ -146,6 +155,7 @@ class PlanBuilder {
       transport: row.transport,
       port,
       expected: row.expect,
+      ...(rowOptions === undefined ? {} : { rowOptions }),
     });
   }
 
@@ -160,6 +170,7 @@ class PlanBuilder {
     transport: PlannedProbe['transport'];
     port: number | undefined;
     expected: PlannedProbe['expected'];
+    rowOptions?: Readonly<Record<string, unknown>>;
   }): void {
     const id = `${p.target.name}/${p.address}/${p.transport}/${p.port ?? '-'}/${p.probe}`;
     const existing = this.#probes.get(id);
@@ -184,15 +195,16 @@ class PlanBuilder {
       transport: p.transport,
       port: p.port,
       expected: p.expected,
-      options: this.#optionsFor(p.target, p.probe),
+      options: this.#optionsFor(p.target, p.probe, p.rowOptions),
       credentials: p.target.credentials,
     });
   }
 
-  #optionsFor(host: Host, kind: ProbeKind): unknown {
-    const key = `${host.name}\u0000${kind}`;
+  /** Probe defaults, then what the matrix port implies, then the inventory's global and per-host options. */
+  #optionsFor(host: Host, kind: ProbeKind, rowOptions?: Readonly<Record<string, unknown>>): unknown {
+    const key = `${host.name}\u0000${kind}\u0000${rowOptions === undefined ? '' : JSON.stringify(rowOptions)}`;
     if (!this.#optionsCache.has(key)) {
-      const merged = { ...(this.#inventory.probeOptions[kind] ?? {}), ...(host.probeOptions[kind] ?? {}) };
+      const merged = { ...rowOptions, ...(this.#inventory.probeOptions[kind] ?? {}), ...(host.probeOptions[kind] ?? {}) };
       this.#optionsCache.set(key, probeFor(kind).optionsSchema.parse(merged));
     }
     return this.#optionsCache.get(key);
