@@ -1,0 +1,20 @@
+/**
+ * The simulated PSM network ("lab"): one peer per protocol, and `startLab()` for a whole
+ * deployment on loopback addresses. Used by the demo, the fast tests and the benchmark.
+ */
+export { startLab, type Lab, type LabHost, type LabListener, type LabOptions } from './topology.js';
+export { planLab, LAB_ZONE, type LabFault, type LabFaultKind, type LabPlan } from './plan.js';
+export { LAB_PORT_OFFSET } from './ports.js';
+export type { PeerEndpoint, PeerHandle, LabTransport } from './types.js';
+export { startSshPeer, createSshService, type SshPeerHandle, type SshPeerOptions } from './ssh-peer.js';
+export { generateHostKey, fingerprintOf, fingerprintOfBlob, type LabHostKey } from './host-key.js';
+export { startSnmpAgent, startSnmpAgentGroup, type SnmpAgentHandle } from './snmp-agent.js';
+export { startNocReceiver, type NocReceiverHandle } from './noc-receiver.js';
+export { startRadiusServer, type RadiusServerHandle } from './radius-server.js';
+export { startNtpServer, type NtpServerHandle } from './ntp-server.js';
+export { startDnsServer, type DnsServerHandle } from './dns-server.js';
+export { startFtpPeer } from './ftp-peer.js';
+export { startHttpsPeer, generateLabCertificate, type HttpsPeerHandle } from './https-peer.js';
+export { startTelnetPeer } from './telnet-tl1-peer.js';
+export { startMysqlPeer } from './mysql-peer.js';
+export { startSilentTcpPeer, startSilentUdpPeer, startBlackhole } from './silent-peer.js';
