@@ -72,6 +72,8 @@ export function renderInventory(plan: LabPlan, keys: HostKeys, options: Inventor
             transport: path.transport,
             ports: [...path.ports],
             expect: path.expect,
+            ...(path.probe === undefined ? {} : { probe: path.probe }),
+            description: path.description,
           })),
         }
       : {}),

@@ -56,7 +56,9 @@ export function mysqlHandler(options: MysqlServiceOptions = {}): ConnectionHandl
         const sequence = pending[3] ?? 0;
         const command = pending[4];
         pending = pending.subarray(4 + length);
-        if (sequence === 0 && command === COM_QUIT) {
+        // A one-byte COM_QUIT, with sequence 0 (a command) or 1 (in place of the handshake
+        // response, as the probe sends it and as MariaDB accepts without logging an error).
+        if (length === 1 && sequence <= 1 && command === COM_QUIT) {
           socket.end();
           return;
         }

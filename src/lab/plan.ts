@@ -136,6 +136,8 @@ export interface PathPlan {
   readonly ports: readonly number[];
   readonly expect: 'open' | 'closed';
   readonly description: string;
+  /** The inventory's default (tcp/udp) when absent. */
+  readonly probe?: 'mysql';
 }
 
 /** More healthy elements than this and the NEs share host keys and SNMP agents. */
@@ -204,6 +206,20 @@ export function planLab(options: LabPlanOptions = {}): LabPlan {
         },
       ]
     : [];
+  const secondServer = hosts.find((host) => host.name === 'psm-server-2');
+  if (secondServer !== undefined) {
+    // Table 1 has MySQL only from clients; this support path lets the demo show the mysql probe too.
+    paths.push({
+      name: 'mysql-support',
+      from: 'psm-server-1',
+      to: secondServer.name,
+      transport: 'tcp',
+      ports: [ports.port(3306)],
+      expect: 'open',
+      probe: 'mysql',
+      description: 'Support access to the replication peer\'s MySQL.',
+    });
+  }
 
   return { hosts, faults: hosts.flatMap((host) => host.faults), vantage: 'psm-server-1', compact, paths };
 }
