@@ -1,16 +1,114 @@
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { defineProbe } from './types.js';
+import { ms, PhaseClock } from './lib/clock.js';
+import { buildRequest, kissCode, type NtpReply, offsetAndDelay, parseReply, refIdText, toDate, toNtp } from './lib/ntp-packet.js';
+import { endedWithoutReply, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
+import { defineProbe, type Evidence, type ProbeFacts } from './types.js';
 
-// Placeholder until the ntp probe is written: it reports a local error and never sends a packet.
+const optionsSchema = z
+  .object({
+    maxOffsetMs: z
+      .number()
+      .positive()
+      .default(1000)
+      .describe('Largest clock offset between this host and the server, in ms, before the result warns (offset-too-large).'),
+  })
+  .strict();
+
+const LEAP = ['none', 'insert-second', 'delete-second', 'unsynchronized'] as const;
+const UNSYNCHRONIZED = 3;
+/** Kiss codes that mean "stop asking": access control (RFC 5905 §7.4). */
+const DENIED: ReadonlySet<string> = new Set(['DENY', 'RSTR']);
+
+/**
+ * NTP (UDP 123): one SNTP client request (mode 3) with a random nonce as its Transmit Timestamp.
+ * Only a reply from the queried address and port (the socket is connected) whose Origin equals
+ * the nonce is taken. Never mode 6/7, never more than one packet per run. The source port is
+ * ephemeral even where the matrix says NTP runs 123 to 123: servers answer clients from any port.
+ */
 const ntpProbe = defineProbe({
   kind: 'ntp',
   transport: 'udp',
-  summary: 'ntp probe (not implemented yet)',
-  optionsSchema: z.object({}).strict(),
-  reasons: {},
-  async run() {
-    return { state: 'error', reason: 'local-error', message: 'probe not implemented', timings: { total: 0 } };
+  summary: 'SNTP request: stratum, leap, reference, offset and delay; unsynchronized and kiss-o\'-death named',
+  optionsSchema,
+  reasons: {
+    'ntp-synchronized': { outcome: 'ok', summary: 'the server answered, synchronized, with an offset within bounds' },
+    'ntp-unsynchronized': {
+      outcome: 'warn',
+      summary: 'the server answers but is not synchronized (leap indicator 3 / stratum 0 without kiss code): clients will not use it',
+    },
+    'offset-too-large': { outcome: 'warn', summary: 'the server\'s time differs from this host\'s by more than maxOffsetMs' },
+    'kod-deny': {
+      outcome: 'fail',
+      summary: 'kiss-o\'-death DENY/RSTR: the server\'s access control refuses this client',
+    },
+    'kod-rate': { outcome: 'warn', summary: 'kiss-o\'-death RATE: the server asks this client to poll less often' },
+    'kod-other': { outcome: 'warn', summary: 'kiss-o\'-death with another code (see message)' },
+  },
+  async run(target, ctx) {
+    const clock = new PhaseClock();
+    const opened = await UdpExchange.open(target.address, target.port ?? 123, ctx, clock);
+    if (!opened.ok) return udpFailureFacts(opened, clock);
+    const exchange = opened.exchange;
+    try {
+      const request = buildRequest();
+      const sentAt = performance.now();
+      const t1 = toNtp(performance.timeOrigin + sentAt);
+      const sent = await exchange.send(request.packet);
+      if (sent !== undefined) return udpFailureFacts(sent, clock, exchange);
+      const received = await exchange.receive((datagram) => parseReply(datagram, request));
+      if (received.end !== 'reply') {
+        return endedWithoutReply(received, exchange, clock, {
+          message: 'no answer: filtered, no server, or rate-limited (chrony drops over-eager clients silently)',
+        });
+      }
+      clock.mark('reply');
+      const t4 = toNtp(performance.timeOrigin + received.at);
+      return judgeReply(received.value, t1, t4, ctx.options.maxOffsetMs, clock, exchange);
+    } finally {
+      exchange.close();
+    }
   },
 });
 
 export default ntpProbe;
+
+function judgeReply(reply: NtpReply, t1: bigint, t4: bigint, maxOffsetMs: number, clock: PhaseClock, exchange: UdpExchange): ProbeFacts {
+  const base = { state: 'open' as const, timings: clock.done(), bytesRead: exchange.bytesRead };
+  const common: Evidence = {
+    stratum: reply.stratum,
+    leap: LEAP[reply.leap] ?? String(reply.leap),
+    version: reply.version,
+    ...exchange.evidence(),
+  };
+
+  if (reply.stratum === 0) {
+    const code = kissCode(reply.refId);
+    if (code !== undefined) {
+      const reason = DENIED.has(code) ? 'kod-deny' : code === 'RATE' ? 'kod-rate' : 'kod-other';
+      return { ...base, reason, message: `kiss-o'-death ${code}`, evidence: { ...common, kissCode: code } };
+    }
+  }
+  const { offsetMs, delayMs } = offsetAndDelay(t1, reply.receive, reply.transmit, t4);
+  const evidence: Evidence = {
+    ...common,
+    refId: refIdText(reply.stratum, reply.refId),
+    offsetMs: ms(offsetMs),
+    delayMs: ms(delayMs),
+    rootDelayMs: ms(reply.rootDelayMs),
+    rootDispersionMs: ms(reply.rootDispersionMs),
+    serverTime: toDate(reply.transmit).toISOString(),
+  };
+  if (reply.leap === UNSYNCHRONIZED || reply.stratum === 0 || reply.stratum >= 16) {
+    return { ...base, reason: 'ntp-unsynchronized', message: `not synchronized (leap ${reply.leap}, stratum ${reply.stratum})`, evidence };
+  }
+  if (Math.abs(offsetMs) > maxOffsetMs) {
+    return {
+      ...base,
+      reason: 'offset-too-large',
+      message: `offset ${Math.round(offsetMs)} ms exceeds ${maxOffsetMs} ms (stratum ${reply.stratum})`,
+      evidence,
+    };
+  }
+  return { ...base, reason: 'ntp-synchronized', message: `stratum ${reply.stratum}, offset ${offsetMs.toFixed(1)} ms`, evidence };
+}

@@ -61,9 +61,10 @@ export async function connectTcp(
   });
 }
 
-type ResolveResult = { ok: true; ip: string } | Extract<ConnectResult, { ok: false }>;
+export type ResolveResult = { ok: true; ip: string } | Extract<ConnectResult, { ok: false }>;
 
-async function resolveAddress(address: string, signal: AbortSignal): Promise<ResolveResult> {
+/** An IP literal as is; a name through the system resolver (first address), until the signal aborts. */
+export async function resolveAddress(address: string, signal: AbortSignal): Promise<ResolveResult> {
   if (net.isIP(address) !== 0) return { ok: true, ip: address };
   try {
     const found = await Promise.race([lookup(address), whenAborted(signal)]);
