@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type Ajv from 'ajv';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MATRIX } from '../src/matrix/rows.js';
@@ -96,7 +97,7 @@ hosts:
     const reportPath = join(dir, 'schema-check.json');
     await runCli(['check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', '--only', 'tcp', '--format', 'none', '-o', reportPath]);
     const schema = JSON.parse(await readFile(new URL('../schemas/report.schema.json', import.meta.url), 'utf8')) as object;
-    const ajv = new (Ajv2020 as unknown as new (options: object) => import('ajv').default)({ allErrors: true, strict: false });
+    const ajv = new (Ajv2020 as unknown as new (options: object) => Ajv)({ allErrors: true, strict: false });
     const validate = ajv.compile(schema);
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as unknown;
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);

@@ -30,7 +30,6 @@ export type Matcher = (buffer: Buffer) => number;
  * floods bytes without ever completing a message ends the read at `maxBytes`, never later.
  */
 export class BoundedReader {
-  readonly #socket: Socket;
   readonly #maxBytes: number;
   #buffer: Buffer = Buffer.alloc(0);
   #total = 0;
@@ -39,7 +38,6 @@ export class BoundedReader {
   #wake: (() => void) | undefined;
 
   constructor(socket: Socket, maxBytes: number) {
-    this.#socket = socket;
     this.#maxBytes = maxBytes;
     socket.on('data', (chunk: Buffer) => {
       const room = this.#maxBytes - this.#total;
