@@ -2,16 +2,13 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { default as Ajv } from 'ajv';
-import Ajv2020Module from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MATRIX } from '../src/matrix/rows.js';
 import type { Report } from '../src/report/types.js';
 import { runCli } from './support/cli.js';
 import { closedTcpPort, silentTcpPeer, type Peer } from './support/hostile-peers.js';
 
-// ajv ships CommonJS; under NodeNext its default export is the module object.
-const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
 
 /** A loopback listener that counts connections, to prove what was (not) probed. */
 async function countingListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
@@ -97,7 +94,7 @@ hosts:
     const reportPath = join(dir, 'schema-check.json');
     await runCli(['check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', '--only', 'tcp', '--format', 'none', '-o', reportPath]);
     const schema = JSON.parse(await readFile(new URL('../schemas/report.schema.json', import.meta.url), 'utf8')) as object;
-    const ajv = new (Ajv2020 as unknown as new (options: object) => Ajv)({ allErrors: true, strict: false });
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
     const validate = ajv.compile(schema);
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as unknown;
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
