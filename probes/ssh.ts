@@ -1,15 +1,35 @@
 import { z } from 'zod';
+import { PhaseClock } from './lib/clock.js';
+import { openSshConnection } from './lib/ssh-connection.js';
+import { checkSshTransport, SSH_TRANSPORT_REASONS, sshTransportOptionFields } from './lib/ssh-transport.js';
 import { defineProbe } from './types.js';
 
-// Placeholder until the ssh probe is written: it reports a local error and never sends a packet.
+/**
+ * SSH banner and host key (CLI over SSH 22/8022, shell 2024, SFTP 22, TL1 over SSH 3021/3022):
+ * reads the server's identification line off the socket (RFC 4253 §4.2), runs the key exchange
+ * through ssh2 on the same connection to learn the host key and its fingerprint, checks it against
+ * the inventory's pin, and leaves with a DISCONNECT and FIN. Never tries a login.
+ *
+ * Evidence: protoVersion ('2.0'; announcedVersion '1.99' when so), software, comments, preamble
+ * (lines before the identification), hostKeyChecked, hostKeyAlgorithm, hostKeyFingerprint,
+ * hostKeyPinned (with a pin), kex, cipher, mac; serverAlgorithms when the key exchange failed.
+ * Findings: ssh-protocol-1-enabled, ssh-weak-algorithms.
+ */
 const sshProbe = defineProbe({
   kind: 'ssh',
   transport: 'tcp',
-  summary: 'ssh probe (not implemented yet)',
-  optionsSchema: z.object({}).strict(),
-  reasons: {},
-  async run() {
-    return { state: 'error', reason: 'local-error', message: 'probe not implemented', timings: { total: 0 } };
+  summary: 'SSH identification line, host key fingerprint (checked against a pin) and key exchange, without login',
+  // Only a public host key is at stake here, so old devices get the legacy algorithms by default.
+  optionsSchema: z.object(sshTransportOptionFields({ legacyAlgorithms: true, logsIn: false })).strict(),
+  reasons: {
+    'ssh-ok': { outcome: 'ok', summary: 'an SSH-2 server answered and completed the key exchange' },
+    ...SSH_TRANSPORT_REASONS,
+  },
+  async run(target, ctx) {
+    const clock = new PhaseClock();
+    const opened = await openSshConnection(target, ctx, clock);
+    if (!opened.ok) return opened.facts;
+    return checkSshTransport(opened.value, ctx, clock, ctx.options);
   },
 });
 
