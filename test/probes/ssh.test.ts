@@ -193,14 +193,14 @@ describe('ssh probe identification handling (scripted peers)', () => {
     expect(facts.reason).toBe('ssh-ok');
     expect(facts.evidence).toMatchObject({ protoVersion: '2.0', software: 'OpenSSH_8.4p1', comments: 'Debian-5', hostKeyChecked: false });
     await expect.poll(() => server.clientEnded()).toBe(true);
-    expect(server.received()).toMatch(/^SSH-2\.0-psm-netcheck_[^\s]+\r\n$/);
+    expect(server.received()).toMatch(/^SSH-2\.0-psm_netcheck_[^\s]+\r\n$/);
   });
 
   it('sends its identification (through ssh2) when it runs the key exchange', async () => {
     const server = await peer('SSH-2.0-Fake_1.0\r\n', { closeAfterMs: 300 });
     const facts = await runProbe(sshProbe, tcpTarget(server.port));
     expect(facts.reason).toBe('kex-failed');
-    expect(server.received()).toMatch(/^SSH-2\.0-psm-netcheck_/);
+    expect(server.received()).toMatch(/^SSH-2\.0-psm_netcheck_/);
   });
 
   it('tolerates and reports lines before the identification, and a missing CR', async () => {
