@@ -3,8 +3,8 @@ import type { ProbeFacts } from '../../probes/types.js';
 import { startVsftpd, type VsftpdHandle } from '../support/daemons/vsftpd.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';
 import { binary, missing, netns, titleWith } from '../support/skip.js';
-import type { AppProbeRequest } from './app-probe-runner.js';
-import { buildAppProbeRunner } from './app-probe-runner-build.js';
+import type { ProbeRequest } from './probe-runner.js';
+import { probeRunnerPath } from './probe-runner-build.js';
 
 /**
  * The ftp probe against Debian's vsftpd in a network namespace: a working server (220, QUIT,
@@ -23,7 +23,7 @@ describe.skipIf(why)(titleWith('ftp probe against vsftpd', why), () => {
   beforeAll(async () => {
     lab = await createNetnsLab({ hosts: ['prober', 'ftp1', 'ftp2'] });
     [runner, good, broken] = await Promise.all([
-      buildAppProbeRunner(lab.tempDir('runner')),
+      Promise.resolve(probeRunnerPath()),
       startVsftpd(lab, 'ftp1'),
       startVsftpd(lab, 'ftp2', { variant: 'oops' }),
     ]);
@@ -33,7 +33,7 @@ describe.skipIf(why)(titleWith('ftp probe against vsftpd', why), () => {
   });
 
   const probe = async (host: string, port: number): Promise<ProbeFacts> => {
-    const request: AppProbeRequest = { kind: 'ftp', target: { host, address: lab.addr(host), port, transport: 'tcp' } };
+    const request: ProbeRequest = { kind: 'ftp', target: { host, address: lab.addr(host), port, transport: 'tcp' } };
     const result = await lab.runNode('prober', runner, [JSON.stringify(request)], { timeoutMs: 30_000 });
     if (result.code !== 0) throw new Error(`probe runner failed (${String(result.code)}):\n${result.stderr}${result.stdout}`);
     return JSON.parse(result.stdout) as ProbeFacts;

@@ -3,8 +3,8 @@ import type { ProbeFacts } from '../../probes/types.js';
 import { startHttps, type HttpsHandle } from '../support/daemons/https.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';
 import { missing, netns, titleWith } from '../support/skip.js';
-import type { AppProbeRequest } from './app-probe-runner.js';
-import { buildAppProbeRunner } from './app-probe-runner-build.js';
+import type { ProbeRequest } from './probe-runner.js';
+import { probeRunnerPath } from './probe-runner-build.js';
 
 /**
  * The http probe against a real HTTPS server in a network namespace (test/support/daemons/https.ts),
@@ -26,7 +26,7 @@ describe.skipIf(why)(titleWith('http probe against HTTPS servers', why), () => {
   beforeAll(async () => {
     lab = await createNetnsLab({ hosts: ['prober', 'web1', 'web2', 'web3', 'web4'] });
     [runner, valid, expired, future, otherName, plain] = await Promise.all([
-      buildAppProbeRunner(lab.tempDir('runner')),
+      Promise.resolve(probeRunnerPath()),
       startHttps(lab, 'web1'),
       startHttps(lab, 'web2', { certificate: 'expired' }),
       startHttps(lab, 'web3', { certificate: 'not-yet-valid' }),
@@ -39,7 +39,7 @@ describe.skipIf(why)(titleWith('http probe against HTTPS servers', why), () => {
   });
 
   const probe = async (handle: HttpsHandle, options: Record<string, unknown> = {}): Promise<ProbeFacts> => {
-    const request: AppProbeRequest = {
+    const request: ProbeRequest = {
       kind: 'http',
       target: { host: handle.host, address: handle.address, port: handle.port, transport: 'tcp' },
       options,

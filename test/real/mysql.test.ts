@@ -3,8 +3,8 @@ import type { ProbeFacts } from '../../probes/types.js';
 import { startMariadb, type MariadbHandle } from '../support/daemons/mariadb.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';
 import { binary, missing, netns, titleWith } from '../support/skip.js';
-import type { AppProbeRequest } from './app-probe-runner.js';
-import { buildAppProbeRunner } from './app-probe-runner-build.js';
+import type { ProbeRequest } from './probe-runner.js';
+import { probeRunnerPath } from './probe-runner-build.js';
 
 /**
  * The mysql probe against Debian's MariaDB in a network namespace: the greeting, what leaving
@@ -24,7 +24,7 @@ describe.skipIf(why)(titleWith('mysql probe against MariaDB', why), () => {
   beforeAll(async () => {
     lab = await createNetnsLab({ hosts: ['prober', 'db'] });
     [runner, db] = await Promise.all([
-      buildAppProbeRunner(lab.tempDir('runner')),
+      Promise.resolve(probeRunnerPath()),
       // The host cache (and with it blocking) exists only with name resolution on, which the lab
       // daemon turns off; performance_schema shows the cache; log_warnings=4 logs every aborted connect.
       startMariadb(lab, 'db', {
@@ -42,7 +42,7 @@ describe.skipIf(why)(titleWith('mysql probe against MariaDB', why), () => {
   });
 
   const probe = async (options: Record<string, unknown> = {}): Promise<ProbeFacts> => {
-    const request: AppProbeRequest = {
+    const request: ProbeRequest = {
       kind: 'mysql',
       target: { host: 'db', address: lab.addr('db'), port: db.port, transport: 'tcp' },
       options,

@@ -3,8 +3,8 @@ import type { ProbeFacts, ProbeTarget } from '../../probes/types.js';
 import { startFreeradius, type FreeradiusHandle } from '../support/daemons/freeradius.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';
 import { binary, missing, netns, titleWith } from '../support/skip.js';
-import type { UdpProbeRequest } from './udp-probe-runner.js';
-import { buildUdpProbeRunner } from './udp-probe-runner-build.js';
+import type { ProbeRequest } from './probe-runner.js';
+import { probeRunnerPath } from './probe-runner-build.js';
 
 /**
  * The radius probe against FreeRADIUS 3.2 in network namespaces: Status-Server on and off, a
@@ -29,7 +29,7 @@ describe.skipIf(why)(titleWith('radius probe against FreeRADIUS', why), () => {
   beforeAll(async () => {
     lab = await createNetnsLab({ hosts: ['prober', 'rad', 'quiet', 'stranger', 'strict'] });
     [runner, rad, quiet, stranger, strict] = await Promise.all([
-      buildUdpProbeRunner(lab.tempDir('runner')),
+      Promise.resolve(probeRunnerPath()),
       startFreeradius(lab, 'rad'),
       startFreeradius(lab, 'quiet', { statusServer: false }),
       startFreeradius(lab, 'stranger', { clientSubnets: [`${lab.addr('stranger')}/32`] }),
@@ -45,7 +45,7 @@ describe.skipIf(why)(titleWith('radius probe against FreeRADIUS', why), () => {
     request: { port?: number; secret?: string; password?: string; accessRequest?: boolean; timeoutMs?: number } = {},
   ): Promise<ProbeFacts> => {
     const target: ProbeTarget = { host: server.host, address: server.address, port: request.port ?? server.authPort, transport: 'udp' };
-    const body: UdpProbeRequest = {
+    const body: ProbeRequest = {
       kind: 'radius',
       target,
       radius: {

@@ -4,8 +4,8 @@ import { startSnmpd, type SnmpdHandle } from '../support/daemons/snmpd.js';
 import { startSnmptrapd, type SnmptrapdHandle } from '../support/daemons/snmptrapd.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';
 import { binary, missing, netns, titleWith } from '../support/skip.js';
-import type { UdpProbeRequest } from './udp-probe-runner.js';
-import { buildUdpProbeRunner } from './udp-probe-runner-build.js';
+import type { ProbeRequest } from './probe-runner.js';
+import { probeRunnerPath } from './probe-runner-build.js';
 
 /**
  * The snmp and snmp-inform probes against Net-SNMP's snmpd and snmptrapd in a network namespace.
@@ -23,7 +23,7 @@ describe.skipIf(why)(titleWith('snmp and snmp-inform probes against snmpd and sn
   beforeAll(async () => {
     lab = await createNetnsLab({ hosts: ['prober', 'ne'] });
     [runner, agent, trapd] = await Promise.all([
-      buildUdpProbeRunner(lab.tempDir('runner')),
+      Promise.resolve(probeRunnerPath()),
       startSnmpd(lab, 'ne', { sysName: 'ne.lab' }),
       startSnmptrapd(lab, 'ne'),
     ]);
@@ -32,14 +32,14 @@ describe.skipIf(why)(titleWith('snmp and snmp-inform probes against snmpd and sn
     await lab?.destroy();
   });
 
-  const probe = async (request: Omit<UdpProbeRequest, 'target'> & { port: number }): Promise<ProbeFacts> => {
+  const probe = async (request: Omit<ProbeRequest, 'target'> & { port: number }): Promise<ProbeFacts> => {
     const { port, ...rest } = request;
     const target: ProbeTarget = { host: 'ne', address: lab.addr('ne'), port, transport: 'udp' };
     const result = await lab.runNode('prober', runner, [JSON.stringify({ ...rest, target })], { timeoutMs: 30_000 });
     if (result.code !== 0) throw new Error(`probe runner failed (${String(result.code)}):\n${result.stderr}${result.stdout}`);
     return JSON.parse(result.stdout) as ProbeFacts;
   };
-  const v3 = (overrides: Partial<Extract<NonNullable<UdpProbeRequest['snmp']>, { version: '3' }>> = {}): UdpProbeRequest['snmp'] => ({
+  const v3 = (overrides: Partial<Extract<NonNullable<ProbeRequest['snmp']>, { version: '3' }>> = {}): ProbeRequest['snmp'] => ({
     version: '3',
     user: agent.v3.user,
     level: 'authPriv',

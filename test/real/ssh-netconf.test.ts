@@ -3,7 +3,8 @@ import type { ProbeFacts, ProbeTarget } from '../../probes/types.js';
 import { startSshd, type SshdHandle } from '../support/daemons/sshd.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';
 import { binary, missing, netns, titleWith } from '../support/skip.js';
-import { buildProbeRunner } from './probe-runner-build.js';
+import { probeRunnerPath } from './probe-runner-build.js';
+import type { ProbeRequest } from './probe-runner.js';
 
 /**
  * The ssh, netconf and icmp probes against real daemons in network namespaces: OpenSSH's sshd
@@ -14,13 +15,7 @@ import { buildProbeRunner } from './probe-runner-build.js';
 
 const why = missing(netns, binary('/usr/sbin/sshd'), binary('/usr/sbin/netconfd'), binary('/usr/sbin/nft'), binary('/usr/bin/ping'));
 
-interface Request {
-  kind: 'ssh' | 'netconf' | 'icmp';
-  target: ProbeTarget;
-  options?: Record<string, unknown>;
-  ssh?: { username: string; password?: string };
-  timeoutMs?: number;
-}
+type Request = ProbeRequest;
 
 describe.skipIf(why)(titleWith('ssh, netconf and icmp probes against real daemons', why), () => {
   let lab: NetnsLab;
@@ -33,7 +28,7 @@ describe.skipIf(why)(titleWith('ssh, netconf and icmp probes against real daemon
   beforeAll(async () => {
     lab = await createNetnsLab({ hosts: ['prober', 'ne1', 'ne2'] });
     const [built, first, second] = await Promise.all([
-      buildProbeRunner(lab.tempDir('runner')),
+      Promise.resolve(probeRunnerPath()),
       startSshd(lab, 'ne1', { ports: [22], netconf: { ports: [830] }, extraConfig: [`ListenAddress ${lab.addr('ne1', 6)}`] }),
       startSshd(lab, 'ne2', { ports: [22, 2022] }),
     ]);

@@ -4,8 +4,8 @@ import { startChrony, type ChronyHandle } from '../support/daemons/chrony.js';
 import { startDnsmasq, type DnsmasqHandle } from '../support/daemons/dnsmasq.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';
 import { binary, missing, netns, titleWith } from '../support/skip.js';
-import type { UdpProbeRequest } from './udp-probe-runner.js';
-import { buildUdpProbeRunner } from './udp-probe-runner-build.js';
+import type { ProbeRequest } from './probe-runner.js';
+import { probeRunnerPath } from './probe-runner-build.js';
 
 /**
  * The udp, ntp and dns probes against the kernel and real daemons in network namespaces:
@@ -38,7 +38,7 @@ describe.skipIf(why)(titleWith('udp, ntp and dns probes against nftables, chrony
     const echo = `for (const p of ${JSON.stringify(Object.values(PORTS))}) { const s = require('dgram').createSocket('udp6'); s.on('message', (m, r) => s.send(m.length ? m : Buffer.from('echo'), r.port, r.address)); s.bind(p, '::'); }`;
     lab.spawn('srv', process.execPath, ['-e', echo]);
     [runner, chrony, unsynchronized, dnsmasq] = await Promise.all([
-      buildUdpProbeRunner(lab.tempDir('runner')),
+      Promise.resolve(probeRunnerPath()),
       startChrony(lab, 'srv', { localStratum: 10 }),
       startChrony(lab, 'unsync', { localStratum: null }),
       startDnsmasq(lab, 'srv'),
@@ -61,7 +61,7 @@ describe.skipIf(why)(titleWith('udp, ntp and dns probes against nftables, chrony
     await lab?.destroy();
   });
 
-  const probe = async (request: Omit<UdpProbeRequest, 'target'> & { host: string; port: number; family?: 4 | 6 }): Promise<ProbeFacts> => {
+  const probe = async (request: Omit<ProbeRequest, 'target'> & { host: string; port: number; family?: 4 | 6 }): Promise<ProbeFacts> => {
     const { host, port, family, ...rest } = request;
     const target: ProbeTarget = { host, address: lab.addr(host, family ?? 4), port, transport: 'udp' };
     const result = await lab.runNode('prober', runner, [JSON.stringify({ timeoutMs: 1500, ...rest, target })], { timeoutMs: 30_000 });
