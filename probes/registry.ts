@@ -18,6 +18,8 @@ import telnet from './telnet.js';
 import tl1 from './tl1.js';
 import snmpInform from './snmp-inform.js';
 import udp from './udp.js';
+import responderTcp from './responder-tcp.js';
+import responderUdp from './responder-udp.js';
 
 /**
  * Every probe, by the name the matrix uses. Adding a probe = its file, one line here, its test.
@@ -39,6 +41,8 @@ export const PROBES = {
   tl1,
   'snmp-inform': snmpInform,
   udp,
+  'responder-tcp': responderTcp,
+  'responder-udp': responderUdp,
 } as const satisfies Record<string, AnyProbe>;
 
 export type ProbeKind = keyof typeof PROBES;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { now } from '../../probes/lib/clock.js';
 import type { ProbeKind } from '../../probes/registry.js';
 import type { Inventory } from '../inventory/types.js';
-import { planChecks } from '../planner/plan.js';
+import { planChecks, type PlanOptions } from '../planner/plan.js';
 import type { Plan } from '../planner/types.js';
 import { buildReport } from '../report/build.js';
 import type { ProbeResult, Report } from '../report/types.js';
@@ -17,6 +17,8 @@ export interface CheckOptions {
   readonly log: Logger;
   /** Run only these probe kinds. */
   readonly only?: readonly ProbeKind[];
+  /** Planner options, e.g. the hosts to probe through `psm-netcheck respond`. */
+  readonly planOptions?: PlanOptions;
   readonly onPlan?: (plan: Plan) => void;
   readonly onResult?: (result: ProbeResult) => void;
 }
@@ -26,7 +28,7 @@ export async function executeCheck(options: CheckOptions): Promise<Report> {
   const { inventory, vantage, settings, log } = options;
   const startedAt = new Date();
   const started = now();
-  const fullPlan = planChecks(inventory, vantage);
+  const fullPlan = planChecks(inventory, vantage, undefined, options.planOptions);
   const plan =
     options.only === undefined ? fullPlan : { ...fullPlan, probes: fullPlan.probes.filter((p) => options.only?.includes(p.probe)) };
   options.onPlan?.(plan);

@@ -38,12 +38,24 @@ export interface RadiusCredentials {
   readonly probeUser?: { readonly username: string; readonly password: Secret };
 }
 
+/**
+ * What a prober presents to `psm-netcheck respond`: its inventory name and the inventory's shared
+ * responder token. Not part of any credential set: the planner fills it, for probes that go to a
+ * responder, from the vantage and the inventory's `responder.token`.
+ */
+export interface ResponderCredentials {
+  readonly name: string;
+  readonly token: Secret;
+}
+
 /** The credential slots a host can fill. Keys are what the inventory's `credentials:` map names. */
 export interface HostCredentials {
   /** SSH login, used for NETCONF over SSH. */
   readonly ssh?: SshLogin;
   readonly snmp?: SnmpCredentials;
   readonly radius?: RadiusCredentials;
+  /** Only on probes planned through a responder (`check --via-responder`). */
+  readonly responder?: ResponderCredentials;
 }
 
 export type CredentialSlot = keyof HostCredentials;

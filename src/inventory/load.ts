@@ -8,6 +8,7 @@ import { checkMergedProbeOptions, mergeProbeOptions, rawProbeOptions } from './p
 import type { Problem } from './problem.js';
 import { listAt, mapAt } from './raw.js';
 import { checkReferences } from './references.js';
+import { resolveResponderToken } from './responder-token.js';
 import { DEFAULT_PATH_PROBE, inventoryFileSchema, type InventoryFile } from './schema.js';
 import type { ExtraPath, Host, Inventory } from './types.js';
 import { formatPath, offsetOf, pathAt, type DataPath, type Target } from './yaml-locate.js';
@@ -80,21 +81,21 @@ function parseWith(text: string, settings: ParseSettings): Inventory {
 
   const data: unknown = doc.toJS();
   const parsed = inventoryFileSchema.safeParse(data, { error: issueMessage, reportInput: true });
-  const secrets = resolveUsedSecrets(
-    data,
-    { env: settings.env ?? process.env, baseDir: settings.baseDir },
-    settings.requireSecrets ?? true,
-  );
+  const secretSource = { env: settings.env ?? process.env, baseDir: settings.baseDir };
+  const secrets = resolveUsedSecrets(data, secretSource, settings.requireSecrets ?? true);
+  const responder = resolveResponderToken(data, secretSource, settings.requireSecrets ?? true);
   const problems = [
     ...(parsed.success ? [] : problemsFromZod(inventoryFileSchema, parsed.error.issues)),
     ...checkReferences(data, where),
     ...secrets.problems,
+    ...responder.problems,
   ];
   if (parsed.success && problems.length === 0) problems.push(...checkMergedProbeOptions(data));
   const issues = [...yamlIssues, ...problems.map(locate)];
   if (issues.length > 0 || !parsed.success) throw new InventoryError(sorted(issues));
 
-  return build(parsed.data, data, settings.source, where, secrets.secrets);
+  const inventory = build(parsed.data, data, settings.source, where, secrets.secrets);
+  return responder.settings === undefined ? inventory : { ...inventory, responder: responder.settings };
 }
 
 function build(

@@ -425,6 +425,14 @@ const extraPathSchema = z
   )
   .describe('A path the matrix does not have, e.g. a firewall check that a port is closed.');
 
+const responderSection = z
+  .strictObject({
+    token: secretRef.describe(
+      'Shared token of `psm-netcheck respond` and of `check --via-responder`: both sides read the same secret.',
+    ),
+  })
+  .describe('Pre-install checks through `psm-netcheck respond` (docs/responder.md).');
+
 export const inventoryFileSchema = z
   .strictObject({
     name: z.string().optional().describe('A label for reports.'),
@@ -436,6 +444,7 @@ export const inventoryFileSchema = z
     probes: probeOptionsSection('for every host').optional(),
     hosts: z.array(hostSchema).min(1, { error: 'expected at least one host' }).describe('The hosts of the deployment.'),
     paths: z.array(extraPathSchema).optional().describe('Extra paths to check, beyond the port matrix.'),
+    responder: responderSection.optional(),
   })
   .describe('psm-netcheck inventory: the hosts of a proNX Service Manager deployment and how to reach them.');
 

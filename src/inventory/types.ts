@@ -2,6 +2,7 @@ import type { PortKey } from '../matrix/types.js';
 import type { Expectation, NeType, OptionalService, Role, Transport } from '../model.js';
 import type { ProbeKind } from '../../probes/registry.js';
 import type { HostCredentials } from './credentials.js';
+import type { Secret } from './secret.js';
 
 /**
  * The validated inventory, as the planner reads it. The YAML form, its schema and its defaults
@@ -52,6 +53,14 @@ export interface ExtraPath {
   readonly description?: string;
 }
 
+/** The inventory's `responder:` section (pre-install checks, docs/responder.md). */
+export interface ResponderSettings {
+  /** The shared token; undefined when it could not be read and secrets were not required (`plan`). */
+  readonly token?: Secret;
+  /** Where the token comes from, for messages ("environment variable X", "file /path"); never its value. */
+  readonly tokenSource: string;
+}
+
 export interface Inventory {
   /** Absolute path of the file, or a label such as "<embedded lab>". */
   readonly source: string;
@@ -61,4 +70,6 @@ export interface Inventory {
   /** Global probe options by probe kind (validated by each probe's schema). */
   readonly probeOptions: Partial<Record<ProbeKind, Record<string, unknown>>>;
   readonly paths: readonly ExtraPath[];
+  /** Set when the inventory has a `responder:` section. */
+  readonly responder?: ResponderSettings;
 }

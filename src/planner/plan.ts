@@ -1,11 +1,21 @@
 import { MATRIX } from '../matrix/rows.js';
 import { expandPorts, formatPorts } from '../matrix/index.js';
-import type { MatrixRow, PortSpec } from '../matrix/types.js';
+import type { MatrixRow } from '../matrix/types.js';
+import type { HostCredentials } from '../inventory/credentials.js';
 import type { Host, Inventory } from '../inventory/types.js';
-import type { Role } from '../model.js';
+import type { Role, Transport } from '../model.js';
 import type { NotTestable } from '../report/types.js';
 import { probeFor, type ProbeKind } from '../../probes/registry.js';
+import { hostsForRow, portSpecFor } from './row-hosts.js';
 import type { Plan, PlannedProbe } from './types.js';
+
+export interface PlanOptions {
+  /**
+   * Hosts where PSM is not installed yet and `psm-netcheck respond` answers instead: their TCP and
+   * UDP ports are probed with the responder probes (docs/responder.md). ICMP stays as it is.
+   */
+  readonly viaResponder?: readonly string[];
+}
 
 /**
  * The planner: matrix rows x inventory hosts, seen from the vantage host. It is the only reader
@@ -13,8 +23,13 @@ import type { Plan, PlannedProbe } from './types.js';
  * x address x port; every other row that applies to this deployment is listed as not testable
  * from here, with where it could be tested from. Nothing outside the inventory is ever planned.
  */
-export function planChecks(inventory: Inventory, vantage: Host, matrix: readonly MatrixRow[] = MATRIX): Plan {
-  const builder = new PlanBuilder(inventory, vantage);
+export function planChecks(
+  inventory: Inventory,
+  vantage: Host,
+  matrix: readonly MatrixRow[] = MATRIX,
+  options: PlanOptions = {},
+): Plan {
+  const builder = new PlanBuilder(inventory, vantage, new Set(options.viaResponder ?? []));
   for (const row of matrix) builder.addRow(row);
   for (const path of inventory.paths) builder.addInventoryPath(path);
   return builder.finish();
@@ -29,10 +44,12 @@ class PlanBuilder {
   readonly #notTestable: NotTestable[] = [];
   /** Probe options are merged and validated once per host and probe kind, not per probe. */
   readonly #optionsCache = new Map<string, unknown>();
+  readonly #viaResponder: ReadonlySet<string>;
 
-  constructor(inventory: Inventory, vantage: Host) {
+  constructor(inventory: Inventory, vantage: Host, viaResponder: ReadonlySet<string>) {
     this.#inventory = inventory;
     this.#vantage = vantage;
+    this.#viaResponder = viaResponder;
   }
 
   addRow(row: MatrixRow): void {
@@ -50,13 +67,15 @@ class PlanBuilder {
     const inbound = responders.includes(this.#vantage) && otherInitiators.length > 0;
     if (inbound) {
       this.#listNotTestable(row, otherInitiators, {
-        why: `inbound to ${this.#vantage.name}: the ${row.initiator} side opens this path`,
+        why: `inbound to ${this.#vantage.name}: the ${row.initiator} side opens this path; ${responderHint(row, this.#vantage.name)}`,
         to: this.#vantage.name,
       });
     } else if (!vantageInitiates) {
+      const to = summarizeHosts(row.responder, responders);
+      const hint = PREINSTALL_ROLES.has(row.responder) ? `; ${responderHint(row, to)}` : '';
       this.#listNotTestable(row, otherInitiators, {
-        why: `between other hosts (${row.initiator} -> ${row.responder}); ${this.#vantage.name} takes no part`,
-        to: summarizeHosts(row.responder, responders),
+        why: `between other hosts (${row.initiator} -> ${row.responder}); ${this.#vantage.name} takes no part${hint}`,
+        to,
       });
     }
   }
@@ -86,7 +105,7 @@ class PlanBuilder {
           row,
           table: 0,
           application: path.description ?? path.name,
-          probe: path.probe,
+          probe: this.#responderProbe(target, path.transport) ?? path.probe,
           target,
           targetRole: target.roles[0] ?? 'psm-server',
           address,
@@ -128,9 +147,12 @@ class PlanBuilder {
         });
         continue;
       }
+      // The responder probes take no options: what the matrix port implies (HTTPS) is for the real service.
+      const responder = this.#responderProbe(target, row.transport);
       for (const address of target.addresses) {
         for (const port of expandPorts(spec)) {
-          this.#addRowProbe(row, matrixPort.probe, target, address, port, matrixPort.probeOptions);
+          if (responder !== undefined) this.#addRowProbe(row, responder, target, address, port);
+          else this.#addRowProbe(row, matrixPort.probe, target, address, port, matrixPort.probeOptions);
         }
       }
     }
@@ -172,7 +194,10 @@ class PlanBuilder {
     expected: PlannedProbe['expected'];
     rowOptions?: Readonly<Record<string, unknown>>;
   }): void {
-    const id = `${p.target.name}/${p.address}/${p.transport}/${p.port ?? '-'}/${p.probe}`;
+    const sameCheck = `${p.target.name}/${p.address}/${p.transport}/${p.port ?? '-'}/${p.probe}`;
+    // A firewall check that a port stays closed never merges into a row that wants it open.
+    const first = this.#probes.get(sameCheck);
+    const id = first === undefined || first.expected === p.expected ? sameCheck : `${sameCheck}/${p.expected}`;
     const existing = this.#probes.get(id);
     if (existing !== undefined) {
       // The same check serves several rows (e.g. Table 3 and Table 8 both ask for NETCONF 2022).
@@ -196,8 +221,21 @@ class PlanBuilder {
       port: p.port,
       expected: p.expected,
       options: this.#optionsFor(p.target, p.probe, p.rowOptions),
-      credentials: p.target.credentials,
+      credentials: this.#credentialsFor(p.target, p.probe),
     });
+  }
+
+  /** The responder probe for a host that runs `psm-netcheck respond`; undefined otherwise. */
+  #responderProbe(target: Host, transport: Transport): ProbeKind | undefined {
+    if (!this.#viaResponder.has(target.name)) return undefined;
+    return transport === 'tcp' ? 'responder-tcp' : transport === 'udp' ? 'responder-udp' : undefined;
+  }
+
+  /** A responder probe presents this vantage's name and the shared token, and nothing else. */
+  #credentialsFor(target: Host, probe: ProbeKind): HostCredentials {
+    if (probe !== 'responder-tcp' && probe !== 'responder-udp') return target.credentials;
+    const token = this.#inventory.responder?.token;
+    return token === undefined ? {} : { responder: { name: this.#vantage.name, token } };
   }
 
   /** Probe defaults, then what the matrix port implies, then the inventory's global and per-host options. */
@@ -211,14 +249,7 @@ class PlanBuilder {
   }
 
   #hostsFor(row: MatrixRow, side: 'initiator' | 'responder'): Host[] {
-    const role = row[side];
-    const conditionHere = row.condition !== undefined && (row.conditionOn ?? 'responder') === side;
-    return this.#inventory.hosts.filter(
-      (h) =>
-        h.roles.includes(role) &&
-        (role !== 'network-element' || row.neTypes === undefined || (h.neType !== undefined && row.neTypes.includes(h.neType))) &&
-        (!conditionHere || (row.condition !== undefined && h.services.includes(row.condition))),
-    );
+    return hostsForRow(this.#inventory, row, side);
   }
 
   #listNotTestable(row: MatrixRow, from: readonly Host[], where: { why: string; to: string }): void {
@@ -246,10 +277,20 @@ function rowProbe(row: MatrixRow): ProbeKind {
   return row.ports[0]?.probe ?? 'icmp';
 }
 
-function portSpecFor(spec: PortSpec, key: MatrixRow['ports'][number]['portKey'], host: Host): PortSpec {
-  const override = key === undefined ? undefined : host.ports[key];
-  if (override === undefined) return spec;
-  return typeof override === 'number' ? override : { from: override[0], to: override[1] };
+/** Roles of the hosts that `psm-netcheck respond` stands in for before PSM is installed. */
+const PREINSTALL_ROLES: ReadonlySet<Role> = new Set(['psm-server', 'psm-client']);
+
+/** How to verify an inbound path before its service exists (docs/responder.md). */
+function responderHint(row: MatrixRow, to: string): string {
+  if (row.transport === 'icmp') return 'probe it from the other side';
+  const respond = `run \`psm-netcheck respond\` on ${to}, then \`psm-netcheck check --via-responder ${to}\``;
+  if (row.initiator === 'network-element') {
+    return (
+      `to verify it: ${respond} from a Linux host in the network elements' network, declared in the inventory ` +
+      'as a network-element of the same neType (an NE cannot run psm-netcheck)'
+    );
+  }
+  return `to verify it: ${respond} from the ${row.initiator} side`;
 }
 
 function namesOf(hosts: readonly Host[]): string[] {

@@ -1,7 +1,7 @@
 import type { Verdict } from '../model.js';
 import { groupBy, groupByPath } from './paths.js';
 import { formatMs, oneLine, plural, seconds, transportPort } from './text.js';
-import type { ProbeResult, Report, ReportChanges } from './types.js';
+import type { PreflightSection, ProbeResult, Report, ReportChanges } from './types.js';
 import { failuresFirst, VERDICTS_WORST_FIRST } from './verdicts.js';
 
 export interface HumanOptions {
@@ -21,6 +21,7 @@ export function formatHuman(report: Report, options: HumanOptions): string {
   const sections: string[][] = [
     header(report, paint),
     [''],
+    report.preflight !== undefined ? [...preflightSection(report.preflight, paint), ''] : [],
     report.results.length === 0 ? ['No probe ran from this vantage.', ''] : resultTable(report, paint),
     report.notTestable.length > 0 ? [...notTestableList(report, paint), ''] : [],
     report.changes !== undefined ? [...changeList(report.changes, paint), ''] : [],
@@ -114,6 +115,24 @@ function joinCells(cells: readonly string[], widths: readonly number[]): string 
     .map((cell, index) => (index === cells.length - 1 ? cell : cell.padEnd(widths[index] ?? 0)))
     .join('  ')
     .trimEnd();
+}
+
+/** `preflight` only: the local checks, failures first, in one aligned table. */
+function preflightSection(section: PreflightSection, paint: Painter): string[] {
+  const checks = [...section.checks].sort(
+    (a, b) => VERDICTS_WORST_FIRST.indexOf(a.verdict) - VERDICTS_WORST_FIRST.indexOf(b.verdict),
+  );
+  const rows = checks.map((check) => [check.verdict.toUpperCase(), oneLine(check.id), oneLine(check.message)]);
+  const widths = columnWidths(['VERDICT', 'CHECK', 'MESSAGE'], rows);
+  const counts = VERDICTS_WORST_FIRST.filter((v) => section.summary[v] > 0).map((v) => `${section.summary[v]} ${v}`);
+  return [
+    paint.bold(`Local checks on ${oneLine(section.host)} before install (${counts.join(', ') || 'none'})`),
+    `  ${paint.dim(joinCells(['VERDICT', 'CHECK', 'MESSAGE'], widths))}`,
+    ...checks.map((check, index) => {
+      const [verdict = '', ...rest] = rows[index] ?? [];
+      return `  ${paint.verdict(check.verdict, verdict.padEnd(widths[0] ?? 0))}  ${joinCells(rest, widths.slice(1))}`;
+    }),
+  ];
 }
 
 function notTestableList(report: Report, paint: Painter): string[] {

@@ -1,5 +1,5 @@
 import type { Evidence, Finding, PhaseTimings } from '../../probes/types.js';
-import type { NotTestable, ProbeResult, Report, ReportChanges } from './types.js';
+import type { NotTestable, PreflightSection, ProbeResult, Report, ReportChanges } from './types.js';
 import { compareText } from './verdicts.js';
 
 /**
@@ -32,6 +32,23 @@ function canonicalReport(report: Report): Report {
     results: report.results.map(canonicalResult),
     notTestable: report.notTestable.map(canonicalNotTestable),
     ...(report.changes === undefined ? {} : { changes: canonicalChanges(report.changes) }),
+    ...(report.preflight === undefined ? {} : { preflight: canonicalPreflight(report.preflight) }),
+  };
+}
+
+function canonicalPreflight(section: PreflightSection): PreflightSection {
+  const { pass, warn, fail, skip, total } = section.summary;
+  return {
+    host: section.host,
+    summary: { pass, warn, fail, skip, total },
+    checks: section.checks.map((check) => ({
+      id: check.id,
+      kind: check.kind,
+      verdict: check.verdict,
+      message: check.message,
+      rows: [...check.rows],
+      evidence: sortedRecord(check.evidence) as Evidence,
+    })),
   };
 }
 

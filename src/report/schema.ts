@@ -82,6 +82,23 @@ const verdictCounts = z.object({
   total: count,
 });
 
+const preflightCheck = z.object({
+  id: z.string().describe('`port/tcp/9998`, `ephemeral-range`, `ephemeral-overlap`, `address/<ip>`, `firewall`'),
+  kind: z.enum(['port', 'ephemeral-range', 'address', 'firewall']),
+  verdict,
+  message: z.string(),
+  rows: z.array(z.string()).describe('Matrix rows (or `path:<name>`) behind the check'),
+  evidence,
+});
+
+const preflightSection = z
+  .object({
+    host: z.string().describe('The host checked (the vantage)'),
+    summary: verdictCounts,
+    checks: z.array(preflightCheck),
+  })
+  .describe('`preflight` only: local checks before PSM is installed');
+
 export const reportSchema = z
   .object({
     schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
@@ -96,6 +113,7 @@ export const reportSchema = z
     results: z.array(probeResult),
     notTestable: z.array(notTestable),
     changes: reportChanges.optional(),
+    preflight: preflightSection.optional(),
   })
   .describe('psm-netcheck report: the reference format every other output is derived from');
 

@@ -54,6 +54,26 @@ export interface NotTestable {
 
 export type VerdictCounts = Record<Verdict, number> & { total: number };
 
+/** One local fact that `psm-netcheck preflight` checks on a host before PSM is installed. */
+export interface PreflightCheck {
+  /** Stable id: `port/tcp/9998`, `ephemeral-range`, `ephemeral-overlap`, `address/<ip>`, `firewall`. */
+  readonly id: string;
+  readonly kind: 'port' | 'ephemeral-range' | 'address' | 'firewall';
+  readonly verdict: Verdict;
+  /** One line for people: what was found and why it passes or fails. */
+  readonly message: string;
+  /** Matrix rows (or `path:<name>`) behind the check; empty when none. */
+  readonly rows: readonly string[];
+  readonly evidence: Evidence;
+}
+
+/** `preflight` only: the local checks of the vantage host. */
+export interface PreflightSection {
+  readonly host: string;
+  readonly summary: VerdictCounts;
+  readonly checks: readonly PreflightCheck[];
+}
+
 export interface Report {
   readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
   readonly tool: { readonly name: 'psm-netcheck'; readonly version: string };
@@ -69,6 +89,8 @@ export interface Report {
   readonly notTestable: readonly NotTestable[];
   /** Set by `--compare`: what changed since a previous report. */
   readonly changes?: ReportChanges;
+  /** Set by `preflight`: the local checks before install (ports free, ephemeral range, addresses, firewall). */
+  readonly preflight?: PreflightSection;
 }
 
 export interface ReportChanges {

@@ -22,6 +22,7 @@ const CREDENTIALS: HostCredentials = {
     secret: new Secret(`${MARKER}-radius`),
     probeUser: { username: 'probe', password: new Secret(`${MARKER}-radius-user`) },
   },
+  responder: { name: 'conformance-prober', token: new Secret(`${MARKER}-responder`) },
 };
 
 export function probeConformance<O>(probe: ProbeDefinition<O>): void {

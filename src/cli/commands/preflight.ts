@@ -1,0 +1,75 @@
+import { EXIT, NetcheckError } from '../../errors.js';
+import { loadInventory } from '../../inventory/load.js';
+import { createLogger, type LogLevel } from '../../log.js';
+import { findVantage } from '../../planner/vantage.js';
+import { runPreflight } from '../../preflight/run.js';
+import { executeCheck } from '../../check/execute.js';
+import type { Report } from '../../report/types.js';
+import { parseOnly } from '../only.js';
+import { parseOutputs, writeOutputs } from '../outputs.js';
+import { createProgress } from '../progress.js';
+import { effectiveSettings, type RunFlags } from '../settings.js';
+import { interruptSignal } from '../signals.js';
+import { parseViaResponder } from '../via-responder.js';
+
+export interface PreflightFlags extends RunFlags {
+  readonly inventory: string;
+  readonly from?: string;
+  readonly output?: string[];
+  readonly format: 'human' | 'json' | 'none';
+  readonly only?: string[];
+  readonly viaResponder?: string[];
+  readonly progress: boolean;
+  readonly logLevel: LogLevel;
+}
+
+/** The report formats that show the local checks; the others describe probe results only. */
+const PREFLIGHT_FORMATS: readonly string[] = ['human', 'json'];
+
+/**
+ * `psm-netcheck preflight`, on the host that will become a PSM server or client, before PSM is
+ * installed: the local checks (its ports free or taken by the expected service, ephemeral range,
+ * its inventory addresses, the local firewall) and then the outbound checks of the normal plan,
+ * in one report.
+ */
+export async function preflightCommand(flags: PreflightFlags): Promise<number> {
+  const log = createLogger(flags.logLevel);
+  const outputs = parseOutputs(flags.output ?? []);
+  for (const output of outputs) {
+    if (!PREFLIGHT_FORMATS.includes(output.format)) {
+      throw new NetcheckError('E_USAGE', `--output ${output.path}: preflight writes json or human reports (the local checks exist only there)`);
+    }
+  }
+  const only = parseOnly(flags.only);
+  const inventory = await loadInventory(flags.inventory, { requireSecrets: true });
+  const vantage = findVantage(inventory, flags.from);
+  const settings = effectiveSettings(inventory.defaults, flags);
+  const viaResponder = parseViaResponder(inventory, vantage, flags.viaResponder);
+
+  const local = await runPreflight({ inventory, host: vantage });
+  log.info({ host: vantage.name, summary: local.summary }, 'local checks done');
+
+  const interrupt = interruptSignal(log);
+  const progress = flags.progress ? createProgress(process.stderr) : undefined;
+  let report: Report;
+  try {
+    report = await executeCheck({
+      inventory,
+      vantage,
+      settings,
+      signal: interrupt.signal,
+      log,
+      ...(only === undefined ? {} : { only }),
+      ...(viaResponder === undefined ? {} : { planOptions: { viaResponder } }),
+      ...(progress === undefined ? {} : { onPlan: (plan) => progress.start(plan.probes.length), onResult: () => progress.tick() }),
+    });
+  } finally {
+    progress?.stop();
+    interrupt.dispose();
+  }
+  report = { ...report, preflight: local };
+
+  await writeOutputs(report, outputs, flags.format);
+  if (!report.complete) return EXIT.interrupted;
+  return report.summary.fail > 0 || local.summary.fail > 0 ? EXIT.failures : EXIT.ok;
+}
