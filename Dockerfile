@@ -3,8 +3,13 @@
 # Run:    docker run --rm --cap-add NET_RAW \
 #           -v /etc/psm-netcheck:/etc/psm-netcheck:ro -v /var/lib/psm-netcheck:/var/lib/psm-netcheck \
 #           psm-netcheck check -i /etc/psm-netcheck/inventory.yaml -o /var/lib/psm-netcheck/report.json
-# NET_RAW lets the ICMP probe use a raw socket; without it the probe falls back to the ping
-# command, or reports no-icmp-privilege. Use --network host to probe from the host's addresses.
+# Serve: docker run -d --network host --cap-add NET_RAW -v /etc/psm-netcheck:/etc/psm-netcheck:ro \
+#           psm-netcheck serve -i /etc/psm-netcheck/inventory.yaml --interval 5m --listen 127.0.0.1:9469
+# ICMP needs NET_RAW: Docker grants it by default, Podman and Kubernetes' restricted profiles do
+# not, so pass --cap-add NET_RAW. As the non-root user the probe uses the image's ping (which holds
+# the capability itself); the in-process raw socket would need --user root. Without NET_RAW ICMP
+# paths report no-icmp-privilege. Use --network host to probe from the host's addresses (and so
+# that serve's loopback address is the host's loopback).
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -19,7 +24,7 @@ COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-# iputils-ping: the unprivileged ICMP fallback (it carries cap_net_raw itself).
+# iputils-ping: ICMP for the non-root user (setuid or cap_net_raw on the binary, within the container's NET_RAW).
 RUN apt-get update && apt-get install -y --no-install-recommends iputils-ping && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production

@@ -36,6 +36,7 @@ program
   .option('--only <probe...>', 'run only these probe kinds (e.g. tcp icmp)')
   .option('--compare <previous.json>', 'report what changed since a previous JSON report')
   .option('--lock <file>', 'refuse to start while another run holds this lock file (for cron)')
+  .option('--via-responder <host...>', 'probe these hosts through `psm-netcheck respond` (PSM not installed there yet)')
   .option('--no-progress', 'no progress display on stderr')
   .addOption(logLevel())
   .action(async (options) => {
@@ -80,6 +81,79 @@ program
   .action(async (options) => {
     const { probesCommand } = await import('./commands/probes.js');
     process.exitCode = probesCommand(options);
+  });
+
+program
+  .command('serve')
+  .description('check every interval and serve /metrics, /report.json, /report.html and /healthz over HTTP')
+  .addOption(inventoryOption())
+  .addOption(fromOption())
+  .option('--interval <duration>', 'time between the starts of two runs, at least 1s; a run still going at the next tick skips it', '5m')
+  .option('--listen <[host:]port>', 'HTTP address; keep it on loopback unless a firewall guards it (port 0: any free port, logged)', '127.0.0.1:9469')
+  .option('--timeout <duration>', 'per-probe deadline, e.g. 2s (default: inventory, else 2s)')
+  .option('--retries <n>', 'extra attempts after a timeout (default: inventory, else 1)')
+  .option('--concurrency <n>', 'probes in flight in all; 0 = from the file-descriptor limit (default: inventory, else 0)')
+  .option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)')
+  .option('--only <probe...>', 'run only these probe kinds (e.g. tcp icmp)')
+  // A service's journal should say when it listens and how each run went: info, not warn.
+  .addOption(logLevel().default('info'))
+  .action(async (options) => {
+    const { serveCommand } = await import('./commands/serve.js');
+    process.exitCode = await serveCommand(options);
+  });
+
+program
+  .command('demo')
+  .description('start the simulated PSM network on loopback, check it, print the report, stop (no root, no network)')
+  .option('-o, --output <file>', 'where to write the JSON report', 'psm-netcheck-demo-report.json')
+  .addOption(logLevel())
+  .action(async (options) => {
+    const { demoCommand } = await import('./commands/demo.js');
+    process.exitCode = await demoCommand(options);
+  });
+
+program
+  .command('lab')
+  .description('run the simulated PSM network on loopback and write its inventory, until Ctrl-C or --for')
+  .option('--dir <dir>', 'where to write inventory.yaml and its secrets', '.lab')
+  .option('--for <duration>', 'stop by itself after this long, e.g. 10m')
+  .option('--elements <n>', 'simulated network elements (default: one of each type, plus faulty ones)')
+  .addOption(logLevel())
+  .action(async (options) => {
+    const { labCommand } = await import('./commands/lab.js');
+    process.exitCode = await labCommand(options);
+  });
+
+program
+  .command('preflight')
+  .description('before install: the ports this host must listen on (free, or taken by whom), ephemeral range, addresses, local firewall, plus the outbound checks')
+  .addOption(inventoryOption())
+  .addOption(fromOption())
+  .option('-o, --output <[format=]file...>', 'write a report file atomically: json or human (.json, .txt)')
+  .addOption(new Option('-f, --format <format>', 'report on stdout').choices(['human', 'json', 'none']).default('human'))
+  .option('--via-responder <host...>', 'probe these hosts through `psm-netcheck respond` (PSM not installed there yet)')
+  .option('--timeout <duration>', 'per-probe deadline, e.g. 2s (default: inventory, else 2s)')
+  .option('--retries <n>', 'extra attempts after a timeout (default: inventory, else 1)')
+  .option('--concurrency <n>', 'probes in flight in all; 0 = from the file-descriptor limit (default: inventory, else 0)')
+  .option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)')
+  .option('--only <probe...>', 'run only these probe kinds in the outbound checks (e.g. tcp icmp)')
+  .option('--no-progress', 'no progress display on stderr')
+  .addOption(logLevel())
+  .action(async (options) => {
+    const { preflightCommand } = await import('./commands/preflight.js');
+    process.exitCode = await preflightCommand(options);
+  });
+
+program
+  .command('respond')
+  .description('before install: answer the responder probes of peers on the ports this host serves in the matrix, for a bounded time')
+  .addOption(inventoryOption())
+  .addOption(fromOption())
+  .option('--for <duration>', 'how long to listen, e.g. 30m or 2h (at most 24h)', '30m')
+  .addOption(logLevel())
+  .action(async (options) => {
+    const { respondCommand } = await import('./commands/respond.js');
+    process.exitCode = await respondCommand(options);
   });
 
 program.parseAsync(process.argv).catch(handleFailure);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
 import { EXIT, NetcheckError } from '../../errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogLevel } from '../../log.js';
@@ -13,6 +14,7 @@ import { parseOnly } from '../only.js';
 import { effectiveSettings, type RunFlags } from '../settings.js';
 import { interruptSignal } from '../signals.js';
 import { createProgress } from '../progress.js';
+import { parseViaResponder } from '../via-responder.js';
 
 export interface CheckFlags extends RunFlags {
   readonly inventory: string;
@@ -22,6 +24,7 @@ export interface CheckFlags extends RunFlags {
   readonly only?: string[];
   readonly compare?: string;
   readonly lock?: string;
+  readonly viaResponder?: string[];
   readonly progress: boolean;
   readonly logLevel: LogLevel;
 }
@@ -31,10 +34,11 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   // Everything the user gave is checked before the first packet: flags, outputs, inventory.
   const outputs = parseOutputs(flags.output ?? []);
   const only = parseOnly(flags.only);
-  const previous = flags.compare === undefined ? undefined : await readPrevious(flags.compare);
+  const previous = flags.compare === undefined ? undefined : await readPrevious(flags.compare, log);
   const inventory = await loadInventory(flags.inventory, { requireSecrets: true });
   const vantage = findVantage(inventory, flags.from);
   const settings = effectiveSettings(inventory.defaults, flags);
+  const viaResponder = parseViaResponder(inventory, vantage, flags.viaResponder);
 
   const lock = flags.lock === undefined ? undefined : await acquireLock(flags.lock);
   const interrupt = interruptSignal(log);
@@ -48,6 +52,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
       signal: interrupt.signal,
       log,
       ...(only === undefined ? {} : { only }),
+      ...(viaResponder === undefined ? {} : { planOptions: { viaResponder } }),
       ...(progress === undefined ? {} : { onPlan: (plan) => progress.start(plan.probes.length), onResult: () => progress.tick() }),
     });
   } finally {
@@ -63,12 +68,21 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   return report.summary.fail > 0 ? EXIT.failures : EXIT.ok;
 }
 
-async function readPrevious(path: string): Promise<{ report: Report; label: string }> {
+/**
+ * The report of the previous run. A missing file is the first scheduled run (cron and the systemd
+ * timer compare with the report they are about to overwrite): that run is simply not compared.
+ * A file that exists but cannot be read or parsed is an error, before any probe.
+ */
+async function readPrevious(path: string, log: Logger): Promise<{ report: Report; label: string } | undefined> {
   try {
     const report = JSON.parse(await readFile(path, 'utf8')) as Report;
     if (!Array.isArray(report.results)) throw new Error('no "results" array');
     return { report, label: path };
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      log.warn({ compare: path }, 'no previous report yet: this run is not compared');
+      return undefined;
+    }
     throw new NetcheckError('E_PREVIOUS_REPORT', `--compare ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -1,0 +1,70 @@
+import { once } from 'node:events';
+import { executeCheck } from '../../check/execute.js';
+import { EXIT, NetcheckError } from '../../errors.js';
+import { parseDuration } from '../../inventory/schema.js';
+import { loadInventory } from '../../inventory/load.js';
+import { createLogger, type LogLevel } from '../../log.js';
+import { findVantage } from '../../planner/vantage.js';
+import { parseListen } from '../../serve/listen.js';
+import { createRunLoop } from '../../serve/scheduler.js';
+import { startServer } from '../../serve/server.js';
+import { parseOnly } from '../only.js';
+import { effectiveSettings, type RunFlags } from '../settings.js';
+import { interruptSignal } from '../signals.js';
+
+export interface ServeFlags extends RunFlags {
+  readonly inventory: string;
+  readonly from?: string;
+  readonly interval: string;
+  readonly listen: string;
+  readonly only?: string[];
+  readonly logLevel: LogLevel;
+}
+
+/** Below this, a loop of checks becomes a load test of the network elements. */
+const MIN_INTERVAL_MS = 1000;
+
+/**
+ * `psm-netcheck serve`: check every interval and serve the last report over HTTP until SIGINT or
+ * SIGTERM. Flags and the inventory are checked once, before listening: a bad inventory exits 2
+ * and nothing is probed nor served.
+ */
+export async function serveCommand(flags: ServeFlags): Promise<number> {
+  const log = createLogger(flags.logLevel);
+  const intervalMs = parseInterval(flags.interval);
+  const listen = parseListen(flags.listen);
+  const only = parseOnly(flags.only);
+  const inventory = await loadInventory(flags.inventory, { requireSecrets: true });
+  const vantage = findVantage(inventory, flags.from);
+  const settings = effectiveSettings(inventory.defaults, flags);
+
+  const loop = createRunLoop({
+    intervalMs,
+    log,
+    run: (signal) => executeCheck({ inventory, vantage, settings, signal, log, ...(only === undefined ? {} : { only }) }),
+  });
+  // Signals are ours from before the socket opens, so that a stop never finds a half-started server.
+  const interrupt = interruptSignal(log);
+  try {
+    const server = await startServer({ ...listen, intervalMs, snapshot: () => loop.snapshot(), log });
+    // With --listen HOST:0 this line is how a caller learns the port.
+    log.info({ host: server.address.host, port: server.address.port, intervalMs, vantage: vantage.name }, 'listening');
+    loop.start();
+    if (!interrupt.signal.aborted) await once(interrupt.signal, 'abort');
+    // The run in flight is aborted (its probes stop at their signal), then the server closes.
+    await loop.stop();
+    await server.close();
+  } finally {
+    interrupt.dispose();
+  }
+  log.info('stopped');
+  return EXIT.ok;
+}
+
+function parseInterval(text: string): number {
+  const value = /^\d+$/.test(text) ? Number(text) : parseDuration(text);
+  if (value === undefined || value < MIN_INTERVAL_MS) {
+    throw new NetcheckError('E_USAGE', `--interval ${JSON.stringify(text)}: expected a duration of at least 1s, such as 30s, 5m or 60m`);
+  }
+  return value;
+}
