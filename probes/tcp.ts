@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PhaseClock } from './lib/clock.js';
-import { closeGently, connectFailureFacts, connectTcp } from './lib/tcp-connect.js';
+import { connectFailureFacts } from './lib/tcp-connect.js';
+import { connectThenClose } from './lib/tcp-handle.js';
 import { defineProbe, type Evidence } from './types.js';
 
 /**
@@ -16,10 +17,11 @@ const tcpProbe = defineProbe({
   reasons: {},
   async run(target, ctx) {
     const clock = new PhaseClock();
-    const connected = await connectTcp(target.address, target.port ?? 0, ctx.signal, clock);
+    const connected = await connectThenClose(target.address, target.port ?? 0, ctx.signal, clock, ctx.maxBytes);
     if (!connected.ok) return connectFailureFacts(connected, clock);
-    closeGently(connected.socket);
-    const evidence: Evidence = connected.ip === target.address ? {} : { ip: connected.ip };
+    // No evidence object when there is nothing to say: a sweep keeps tens of thousands of results.
+    if (connected.ip === target.address) return { state: 'open', reason: 'connected', timings: clock.done() };
+    const evidence: Evidence = { ip: connected.ip };
     return { state: 'open', reason: 'connected', timings: clock.done(), evidence };
   },
 });

@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { TransportState } from '../../src/model.js';
 import type { ProbeFacts } from '../types.js';
 import { abortKind, whenAborted } from './abort.js';
-import type { PhaseClock } from './clock.js';
+import { now, type PhaseClock } from './clock.js';
 import { classifyErrno, errorCode, errorText } from './errno.js';
 
 export type ConnectResult =
@@ -15,18 +15,18 @@ export type ConnectResult =
  * aborts. Phases "resolve" (names only) and "connect" are marked on the clock.
  * Never rejects: every failure is classified into a transport state and reason.
  */
-export async function connectTcp(
-  address: string,
-  port: number,
-  signal: AbortSignal,
-  clock: PhaseClock,
-): Promise<ConnectResult> {
-  const resolved = await resolveAddress(address, signal);
-  if (!resolved.ok) return resolved;
-  if (net.isIP(address) === 0) clock.mark('resolve');
-  const ip = resolved.ip;
+export function connectTcp(address: string, port: number, signal: AbortSignal, clock: PhaseClock): Promise<ConnectResult> {
+  // An IP literal (every probe of a large sweep) goes straight to the socket: no resolver hop.
+  if (net.isIP(address) !== 0) return connectIp(address, port, signal, clock);
+  return resolveAddress(address, signal).then((resolved) => {
+    if (!resolved.ok) return resolved;
+    clock.mark('resolve');
+    return connectIp(resolved.ip, port, signal, clock);
+  });
+}
 
-  if (signal.aborted) return abortedResult(signal);
+function connectIp(ip: string, port: number, signal: AbortSignal, clock: PhaseClock): Promise<ConnectResult> {
+  if (signal.aborted) return Promise.resolve(abortedResult(signal));
   return new Promise<ConnectResult>((resolve) => {
     const socket = new net.Socket();
     // Classify by this flag, never by socket.connecting: an EMFILE socket is not "connecting"
@@ -47,14 +47,15 @@ export async function connectTcp(
       if (connected) return;
       socket.destroy();
       const classified = classifyErrno(errorCode(error));
-      finish({ ok: false, ...classified, message: errorText(error) });
+      finish({ ok: false, state: classified.state, reason: classified.reason, message: errorText(error) });
     };
     const onAbort = (): void => {
       socket.destroy();
       finish(abortedResult(signal));
     };
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', onConnect);
+    // No { once: true }: finish() removes it in every case, and EventTarget's option handling costs.
+    signal.addEventListener('abort', onAbort);
+    socket.on('connect', onConnect);
     socket.on('error', onError);
     socket.setNoDelay(true);
     socket.connect({ host: ip, port });
@@ -91,12 +92,76 @@ export function abortedResult(signal: AbortSignal): Extract<ConnectResult, { ok:
 export function closeGently(socket: net.Socket, graceMs = 250): void {
   if (socket.destroyed) return;
   socket.removeAllListeners('data');
-  socket.on('error', () => undefined);
+  socket.on('error', ignore);
   socket.end();
-  const timer = setTimeout(() => socket.destroy(), graceMs);
-  timer.unref();
-  socket.once('close', () => clearTimeout(timer));
+  lingering.add(socket, graceMs);
   socket.resume();
+}
+
+function ignore(): void {}
+
+/**
+ * Sockets closing gently, until the peer's FIN or their grace ends. A sweep closes tens of
+ * thousands a second: one timer for all of them (they expire in the order they were added, per
+ * grace length) rather than a timer and a closure per socket.
+ */
+class Lingering {
+  /** Grace length -> socket -> when to destroy it; Maps keep insertion order, i.e. expiry order. */
+  readonly #byGrace = new Map<number, Map<net.Socket, number>>();
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Infinity;
+
+  add(socket: net.Socket, graceMs: number): void {
+    let sockets = this.#byGrace.get(graceMs);
+    if (sockets === undefined) {
+      sockets = new Map();
+      this.#byGrace.set(graceMs, sockets);
+    }
+    const at = now() + graceMs;
+    sockets.set(socket, at);
+    socket.on('close', forgetLingering);
+    // A shorter grace than the one the timer waits for re-arms it.
+    if (at < this.#timerAt) {
+      clearTimeout(this.#timer);
+      this.#arm(graceMs);
+    }
+  }
+
+  forget(socket: net.Socket): void {
+    for (const sockets of this.#byGrace.values()) if (sockets.delete(socket)) return;
+  }
+
+  #arm(delayMs: number): void {
+    this.#timerAt = now() + delayMs;
+    this.#timer = setTimeout(this.#expire, Math.max(1, Math.ceil(delayMs)));
+    // Never keeps the process alive for a socket that is only being closed.
+    this.#timer.unref();
+  }
+
+  readonly #expire = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const t = now();
+    let next = Infinity;
+    for (const [grace, sockets] of this.#byGrace) {
+      for (const [socket, at] of sockets) {
+        if (at > t) {
+          next = Math.min(next, at);
+          break;
+        }
+        sockets.delete(socket);
+        socket.destroy();
+      }
+      if (sockets.size === 0) this.#byGrace.delete(grace);
+    }
+    if (next !== Infinity) this.#arm(next - t);
+  };
+}
+
+const lingering = new Lingering();
+
+function forgetLingering(this: net.Socket): void {
+  lingering.forget(this);
 }
 
 /** The facts of a probe whose connection never opened; every TCP probe ends this way then. */

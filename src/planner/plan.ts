@@ -41,15 +41,37 @@ class PlanBuilder {
   readonly #inventory: Inventory;
   readonly #vantage: Host;
   readonly #probes = new Map<string, MutablePlanned>();
+  /** Applications of the probes that serve several rows, in order; the others have one. */
+  readonly #mergedApplications = new Map<MutablePlanned, string[]>();
   readonly #notTestable: NotTestable[] = [];
-  /** Probe options are merged and validated once per host and probe kind, not per probe. */
-  readonly #optionsCache = new Map<string, unknown>();
+  /**
+   * Probe options are merged and validated once per host, probe kind and matrix port options
+   * (the matrix's own objects, compared by identity), not per probe.
+   */
+  readonly #optionsCache = new Map<Host, Map<ProbeKind, Map<object | undefined, unknown>>>();
   readonly #viaResponder: ReadonlySet<string>;
+  /** Every host by name, and by role: a large inventory is thousands of elements. */
+  readonly #byName: ReadonlyMap<string, Host>;
+  readonly #byRole = new Map<Role, Inventory>();
+  /** Single-row probes share their `rows` and `tables` arrays. */
+  readonly #rowLists = new Map<string, readonly string[]>();
+  readonly #tableLists = new Map<number, readonly number[]>();
 
   constructor(inventory: Inventory, vantage: Host, viaResponder: ReadonlySet<string>) {
     this.#inventory = inventory;
     this.#vantage = vantage;
     this.#viaResponder = viaResponder;
+    this.#byName = new Map(inventory.hosts.map((h) => [h.name, h]));
+    const byRole = new Map<Role, Host[]>();
+    for (const host of inventory.hosts) {
+      for (const role of host.roles) {
+        const hosts = byRole.get(role);
+        if (hosts === undefined) byRole.set(role, [host]);
+        else hosts.push(host);
+      }
+    }
+    // hostsForRow reads only `hosts`: each role gets a view of the inventory with its own hosts.
+    for (const [role, hosts] of byRole) this.#byRole.set(role, { ...inventory, hosts });
   }
 
   addRow(row: MatrixRow): void {
@@ -81,7 +103,7 @@ class PlanBuilder {
   }
 
   addInventoryPath(path: Inventory['paths'][number]): void {
-    const target = this.#inventory.hosts.find((h) => h.name === path.to);
+    const target = this.#byName.get(path.to);
     if (target === undefined) return; // the loader rejects unknown names; nothing to plan
     const row = `path:${path.name}`;
     if (path.from !== this.#vantage.name) {
@@ -99,29 +121,19 @@ class PlanBuilder {
       return;
     }
     const ports: (number | undefined)[] = path.transport === 'icmp' ? [undefined] : [...path.ports];
+    const application = path.description ?? path.name;
+    const probe = this.#responderProbe(target, path.transport) ?? path.probe;
+    const targetRole = target.roles[0] ?? 'psm-server';
     for (const address of target.addresses) {
       for (const port of ports) {
-        this.#add({
-          row,
-          table: 0,
-          application: path.description ?? path.name,
-          probe: this.#responderProbe(target, path.transport) ?? path.probe,
-          target,
-          targetRole: target.roles[0] ?? 'psm-server',
-          address,
-          transport: path.transport,
-          port,
-          expected: path.expect,
-        });
+        this.#add(row, 0, application, probe, target, targetRole, address, path.transport, port, path.expect, undefined);
       }
     }
   }
 
   finish(): Plan {
-    const probes = [...this.#probes.values()].map(
-      (p): PlannedProbe => ({ ...p, application: [...new Set(p.applications)].join(' / ') }),
-    );
-    return { vantage: this.#vantage, probes, notTestable: this.#notTestable };
+    for (const [probe, applications] of this.#mergedApplications) probe.application = [...new Set(applications)].join(' / ');
+    return { vantage: this.#vantage, probes: [...this.#probes.values()], notTestable: this.#notTestable };
   }
 
   #planRowTarget(row: MatrixRow, target: Host): void {
@@ -166,63 +178,73 @@ class PlanBuilder {
     port: number | undefined,
     rowOptions?: Readonly<Record<string, unknown>>,
   ): void {
-    this.#add({
-      row: row.id,
-      table: row.table,
-      application: row.application,
-      probe,
-      target,
-      targetRole: row.responder,
-      address,
-      transport: row.transport,
-      port,
-      expected: row.expect,
-      ...(rowOptions === undefined ? {} : { rowOptions }),
-    });
+    this.#add(row.id, row.table, row.application, probe, target, row.responder, address, row.transport, port, row.expect, rowOptions);
   }
 
-  #add(p: {
-    row: string;
-    table: number;
-    application: string;
-    probe: ProbeKind;
-    target: Host;
-    targetRole: Role;
-    address: string;
-    transport: PlannedProbe['transport'];
-    port: number | undefined;
-    expected: PlannedProbe['expected'];
-    rowOptions?: Readonly<Record<string, unknown>>;
-  }): void {
-    const sameCheck = `${p.target.name}/${p.address}/${p.transport}/${p.port ?? '-'}/${p.probe}`;
+  /** Positional arguments: called once per probe, tens of thousands of times for a large network. */
+  #add(
+    row: string,
+    table: number,
+    application: string,
+    probe: ProbeKind,
+    target: Host,
+    targetRole: Role,
+    address: string,
+    transport: PlannedProbe['transport'],
+    port: number | undefined,
+    expected: PlannedProbe['expected'],
+    rowOptions: Readonly<Record<string, unknown>> | undefined,
+  ): void {
+    const sameCheck = `${target.name}/${address}/${transport}/${port ?? '-'}/${probe}`;
     // A firewall check that a port stays closed never merges into a row that wants it open.
     const first = this.#probes.get(sameCheck);
-    const id = first === undefined || first.expected === p.expected ? sameCheck : `${sameCheck}/${p.expected}`;
-    const existing = this.#probes.get(id);
+    const id = first === undefined || first.expected === expected ? sameCheck : `${sameCheck}/${expected}`;
+    const existing = id === sameCheck ? first : this.#probes.get(id);
     if (existing !== undefined) {
       // The same check serves several rows (e.g. Table 3 and Table 8 both ask for NETCONF 2022).
-      if (!existing.rows.includes(p.row)) existing.rows.push(p.row);
-      if (p.table > 0 && !existing.tables.includes(p.table)) existing.tables.push(p.table);
-      existing.applications.push(p.application);
+      if (!existing.rows.includes(row)) existing.rows = [...existing.rows, row];
+      if (table > 0 && !existing.tables.includes(table)) existing.tables = [...existing.tables, table];
+      const applications = this.#mergedApplications.get(existing);
+      if (applications === undefined) this.#mergedApplications.set(existing, [existing.application, application]);
+      else applications.push(application);
       return;
     }
-    this.#probes.set(id, {
+    const planned: MutablePlanned = {
       id,
-      rows: [p.row],
+      rows: this.#rowList(row),
       // Inventory paths belong to no seed table.
-      tables: p.table > 0 ? [p.table] : [],
-      applications: [p.application],
-      probe: p.probe,
-      target: p.target.name,
-      targetRole: p.targetRole,
-      ...(p.target.neType === undefined ? {} : { neType: p.target.neType }),
-      address: p.address,
-      transport: p.transport,
-      port: p.port,
-      expected: p.expected,
-      options: this.#optionsFor(p.target, p.probe, p.rowOptions),
-      credentials: this.#credentialsFor(p.target, p.probe),
-    });
+      tables: this.#tableList(table),
+      application,
+      probe,
+      target: target.name,
+      targetRole,
+      address,
+      transport,
+      port,
+      expected,
+      options: this.#optionsFor(target, probe, rowOptions),
+      credentials: this.#credentialsFor(target, probe),
+    };
+    if (target.neType !== undefined) planned.neType = target.neType;
+    this.#probes.set(id, planned);
+  }
+
+  #rowList(row: string): readonly string[] {
+    let list = this.#rowLists.get(row);
+    if (list === undefined) {
+      list = [row];
+      this.#rowLists.set(row, list);
+    }
+    return list;
+  }
+
+  #tableList(table: number): readonly number[] {
+    let list = this.#tableLists.get(table);
+    if (list === undefined) {
+      list = table > 0 ? [table] : [];
+      this.#tableLists.set(table, list);
+    }
+    return list;
   }
 
   /** The responder probe for a host that runs `psm-netcheck respond`; undefined otherwise. */
@@ -240,16 +262,26 @@ class PlanBuilder {
 
   /** Probe defaults, then what the matrix port implies, then the inventory's global and per-host options. */
   #optionsFor(host: Host, kind: ProbeKind, rowOptions?: Readonly<Record<string, unknown>>): unknown {
-    const key = `${host.name}\u0000${kind}\u0000${rowOptions === undefined ? '' : JSON.stringify(rowOptions)}`;
-    if (!this.#optionsCache.has(key)) {
-      const merged = { ...rowOptions, ...(this.#inventory.probeOptions[kind] ?? {}), ...(host.probeOptions[kind] ?? {}) };
-      this.#optionsCache.set(key, probeFor(kind).optionsSchema.parse(merged));
+    let byKind = this.#optionsCache.get(host);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.#optionsCache.set(host, byKind);
     }
-    return this.#optionsCache.get(key);
+    let byRowOptions = byKind.get(kind);
+    if (byRowOptions === undefined) {
+      byRowOptions = new Map();
+      byKind.set(kind, byRowOptions);
+    }
+    if (!byRowOptions.has(rowOptions)) {
+      const merged = { ...rowOptions, ...(this.#inventory.probeOptions[kind] ?? {}), ...(host.probeOptions[kind] ?? {}) };
+      byRowOptions.set(rowOptions, probeFor(kind).optionsSchema.parse(merged));
+    }
+    return byRowOptions.get(rowOptions);
   }
 
   #hostsFor(row: MatrixRow, side: 'initiator' | 'responder'): Host[] {
-    return hostsForRow(this.#inventory, row, side);
+    const ofRole = this.#byRole.get(row[side]);
+    return ofRole === undefined ? [] : hostsForRow(ofRole, row, side);
   }
 
   #listNotTestable(row: MatrixRow, from: readonly Host[], where: { why: string; to: string }): void {
@@ -267,11 +299,8 @@ class PlanBuilder {
   }
 }
 
-interface MutablePlanned extends Omit<PlannedProbe, 'rows' | 'tables' | 'application'> {
-  rows: string[];
-  tables: number[];
-  applications: string[];
-}
+/** A planned probe while the plan is built: rows, tables and application grow when checks merge. */
+type MutablePlanned = { -readonly [K in keyof PlannedProbe]: PlannedProbe[K] };
 
 function rowProbe(row: MatrixRow): ProbeKind {
   return row.ports[0]?.probe ?? 'icmp';

@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { deadlineSignal } from '../../probes/lib/abort.js';
 import { now } from '../../probes/lib/clock.js';
 import { probeFor } from '../../probes/registry.js';
 import type { ProbeFacts, ProbeTarget } from '../../probes/types.js';
@@ -8,6 +7,8 @@ import type { PlannedProbe } from '../planner/types.js';
 import { REASONS } from '../reasons/catalogue.js';
 import type { ProbeResult } from '../report/types.js';
 import { judge } from '../verdict/judge.js';
+import { Admission } from './admission.js';
+import { Deadlines } from './deadlines.js';
 import { schedule } from './scheduler.js';
 
 export interface RunSettings {
@@ -38,39 +39,57 @@ const DATAGRAM_RETRY_SPACING_MS = 1000;
 
 /** Runs the plan with the global and per-host limits; results come back in plan order. */
 export async function runPlan(probes: readonly PlannedProbe[], settings: RunSettings): Promise<RunOutcome> {
-  // Every in-flight probe listens on the run signal; thousands at once are expected, not a leak.
+  // Datagram retries wait on the run signal; thousands at once are expected, not a leak.
   setMaxListeners(0, settings.signal);
+  const deadlines = new Deadlines(settings.timeoutMs, settings.signal);
+  const admission = new Admission(settings.concurrency, settings.timeoutMs);
   const results: (ProbeResult | undefined)[] = new Array(probes.length);
   const tasks = probes.map((planned, index) => ({
     key: planned.target,
-    run: async () => {
-      const result = await runWithRetries(planned, settings);
-      if (result !== undefined) results[index] = result;
-      return result;
-    },
+    run: () => runWithRetries(planned, index, results, settings, deadlines, admission),
   }));
-  await schedule(
-    tasks,
-    { global: settings.concurrency, perKey: settings.perHostConcurrency },
-    (result) => {
-      if (result !== undefined) settings.onResult?.(result);
-    },
-    () => settings.signal.aborted,
-  );
+  try {
+    await schedule(
+      tasks,
+      { global: settings.concurrency, perKey: settings.perHostConcurrency, timeoutMs: settings.timeoutMs, admission },
+      (result) => {
+        if (result !== undefined) settings.onResult?.(result);
+      },
+      () => settings.signal.aborted,
+    );
+  } finally {
+    deadlines.dispose();
+  }
   const finished = results.filter((r): r is ProbeResult => r !== undefined);
   return { results: finished, complete: !settings.signal.aborted && finished.length === probes.length };
 }
 
-/** One planned probe: attempts until a definite answer, a non-retryable reason, or the retry budget. */
-async function runWithRetries(planned: PlannedProbe, settings: RunSettings): Promise<ProbeResult | undefined> {
-  const startedAt = new Date().toISOString();
+/**
+ * One planned probe: attempts until a definite answer, a non-retryable reason, or the retry
+ * budget. Stores its result at `index` (nothing when shutdown cut it short) and returns it.
+ */
+async function runWithRetries(
+  planned: PlannedProbe,
+  index: number,
+  results: (ProbeResult | undefined)[],
+  settings: RunSettings,
+  deadlines: Deadlines,
+  admission: Admission,
+): Promise<ProbeResult | undefined> {
+  const startedAt = isoNow();
+  const target: ProbeTarget =
+    planned.neType === undefined
+      ? { host: planned.target, address: planned.address, port: planned.port, transport: planned.transport }
+      : { host: planned.target, address: planned.address, port: planned.port, transport: planned.transport, neType: planned.neType };
   let attempts = 0;
   let facts: ProbeFacts;
   for (;;) {
     const began = now();
     attempts++;
-    facts = await attempt(planned, settings);
+    facts = await attempt(planned, target, settings, deadlines);
     const retryable = REASONS[facts.reason]?.retryable === true;
+    const ended = now();
+    admission.attempt(ended - began, retryable && facts.state === 'open', !retryable && facts.reason !== 'aborted', ended);
     if (!retryable || attempts > settings.retries || settings.signal.aborted) break;
     settings.log.debug({ probe: planned.id, reason: facts.reason, attempts }, 'retrying after a timeout');
     if (planned.transport !== 'tcp') await pause(DATAGRAM_RETRY_SPACING_MS - (now() - began), settings.signal);
@@ -79,8 +98,10 @@ async function runWithRetries(planned: PlannedProbe, settings: RunSettings): Pro
   if (facts.reason === 'aborted') return undefined;
 
   const { verdict, message } = judge(planned.expected, facts, REASONS);
-  settings.log.debug({ probe: planned.id, state: facts.state, reason: facts.reason, verdict }, 'probe finished');
-  return {
+  if (settings.log.isLevelEnabled('debug')) {
+    settings.log.debug({ probe: planned.id, state: facts.state, reason: facts.reason, verdict }, 'probe finished');
+  }
+  const result: ProbeResult = {
     id: planned.id,
     rows: planned.rows,
     tables: planned.tables,
@@ -97,23 +118,37 @@ async function runWithRetries(planned: PlannedProbe, settings: RunSettings): Pro
     reason: facts.reason,
     attempts,
     timings: facts.timings,
-    evidence: facts.evidence ?? {},
-    findings: facts.findings ?? [],
+    evidence: facts.evidence ?? NO_EVIDENCE,
+    findings: facts.findings ?? NO_FINDINGS,
     verdict,
     message,
     startedAt,
   };
+  results[index] = result;
+  return result;
 }
 
-async function attempt(planned: PlannedProbe, settings: RunSettings): Promise<ProbeFacts> {
-  const deadline = deadlineSignal(settings.timeoutMs, settings.signal);
-  const target: ProbeTarget = {
-    host: planned.target,
-    address: planned.address,
-    port: planned.port,
-    transport: planned.transport,
-    ...(planned.neType === undefined ? {} : { neType: planned.neType }),
-  };
+/**
+ * The wall-clock time as ISO 8601, the same string for probes started in the same millisecond
+ * (hundreds start together in a large run; each result keeps its string).
+ */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+let lastIsoMs = 0;
+let lastIso = '';
+
+/** Shared by every result without evidence or findings: a run keeps tens of thousands of results. */
+const NO_EVIDENCE = Object.freeze({});
+const NO_FINDINGS: readonly never[] = Object.freeze([]);
+
+async function attempt(planned: PlannedProbe, target: ProbeTarget, settings: RunSettings, deadlines: Deadlines): Promise<ProbeFacts> {
+  const deadline = deadlines.start();
   const started = now();
   try {
     return await probeFor(planned.probe).run(target, {

@@ -1,3 +1,6 @@
+import { now } from '../../probes/lib/clock.js';
+import { Admission } from './admission.js';
+
 /**
  * Runs tasks with a global limit and a per-key limit (a key is a target host), taking keys in
  * turn so that no host waits behind another host's long queue, and no host ever has more than
@@ -13,11 +16,29 @@ interface KeyQueue<T> {
   next: number;
   active: number;
   queued: boolean;
+  /** This key's completion handlers, made once per key rather than twice per task. */
+  onResult?: (result: T) => void;
+  onFailure?: () => void;
+}
+
+export interface Limits {
+  /** Tasks in flight in all, at most. */
+  readonly global: number;
+  /** Tasks in flight per key, at most. */
+  readonly perKey: number;
+  /**
+   * Start below `global` and widen while the event loop keeps up (admission.ts); default true.
+   * The tasks' deadline sets how long a turn of the loop may take.
+   */
+  readonly adaptive?: boolean;
+  readonly timeoutMs?: number;
+  /** The admission to use (the runner feeds it each attempt's outcome); made here when absent. */
+  readonly admission?: Admission;
 }
 
 export function schedule<T>(
   tasks: Iterable<Scheduled<T>>,
-  limits: { global: number; perKey: number },
+  limits: Limits,
   onDone: (result: T) => void,
   stopped: () => boolean,
 ): Promise<void> {
@@ -43,33 +64,62 @@ export function schedule<T>(
   for (const queue of queues.values()) enqueue(queue);
 
   let active = 0;
+  let pumpPending = false;
+  let dueAt = 0;
+  let bound = false;
+  const admission = limits.admission ?? new Admission(limits.global, limits.timeoutMs ?? Infinity);
   return new Promise((resolve) => {
+    // Starts what the limits allow, at most START_BATCH per turn of the event loop: starting
+    // thousands at once would hold the loop for a second, and every deadline and timing measured
+    // meanwhile would be late. Completions only mark the pump as due; it runs once per turn.
     const pump = (): void => {
-      while (active < limits.global && head < ring.length && !stopped()) {
+      pumpPending = false;
+      const at = now();
+      if (dueAt > 0) admission.turn(at - dueAt, bound, at);
+      dueAt = 0;
+      const capacity = limits.adaptive === false ? limits.global : admission.capacity;
+      let budget = START_BATCH;
+      while (active < capacity && head < ring.length && !stopped()) {
+        if (budget-- === 0) {
+          due();
+          break;
+        }
         const queue = ring[head++] as KeyQueue<T>;
         queue.queued = false;
-        const task = queue.items[queue.next++] as Scheduled<T>;
+        const task = queue.items[queue.next] as Scheduled<T>;
+        // The queue forgets a started task, so a long run keeps no finished task alive.
+        queue.items[queue.next++] = undefined as unknown as Scheduled<T>;
         queue.active++;
         active++;
         enqueue(queue);
-        task.run().then(
-          (result) => finish(queue, result),
-          () => finish(queue, undefined),
-        );
+        queue.onResult ??= (result) => finish(queue, result);
+        queue.onFailure ??= () => finish(queue, undefined);
+        task.run().then(queue.onResult, queue.onFailure);
       }
+      bound = active >= capacity && head < ring.length;
       if (head > 4096 && head * 2 > ring.length) {
         ring.splice(0, head);
         head = 0;
       }
       if (active === 0 && (head >= ring.length || stopped())) resolve();
     };
+    const due = (): void => {
+      if (!pumpPending) {
+        pumpPending = true;
+        dueAt = now();
+        setImmediate(pump);
+      }
+    };
     const finish = (queue: KeyQueue<T>, result: T | undefined): void => {
       queue.active--;
       active--;
       if (result !== undefined) onDone(result);
       enqueue(queue);
-      pump();
+      due();
     };
     pump();
   });
 }
+
+/** Tasks started per turn of the event loop (a TCP connect costs tens of microseconds to start). */
+const START_BATCH = 256;
