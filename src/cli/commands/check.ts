@@ -6,14 +6,12 @@ import { createLogger, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
 import { compareReports } from '../../report/compare.js';
 import type { Report } from '../../report/types.js';
-import { executeCheck } from '../../check/execute.js';
+import { interactiveCheck } from '../interactive-check.js';
 import { acquireLock } from '../lock.js';
 import type { FormatName } from '../../report/index.js';
 import { parseOutputs, writeOutputs } from '../outputs.js';
 import { parseOnly } from '../only.js';
 import { effectiveSettings, type RunFlags } from '../settings.js';
-import { interruptSignal } from '../signals.js';
-import { createProgress } from '../progress.js';
 import { parseViaResponder } from '../via-responder.js';
 
 export interface CheckFlags extends RunFlags {
@@ -41,23 +39,10 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   const viaResponder = parseViaResponder(inventory, vantage, flags.viaResponder);
 
   const lock = flags.lock === undefined ? undefined : await acquireLock(flags.lock);
-  const interrupt = interruptSignal(log);
-  const progress = flags.progress ? createProgress(process.stderr) : undefined;
   let report: Report;
   try {
-    report = await executeCheck({
-      inventory,
-      vantage,
-      settings,
-      signal: interrupt.signal,
-      log,
-      ...(only === undefined ? {} : { only }),
-      ...(viaResponder === undefined ? {} : { planOptions: { viaResponder } }),
-      ...(progress === undefined ? {} : { onPlan: (plan) => progress.start(plan.probes.length), onResult: () => progress.tick() }),
-    });
+    report = await interactiveCheck({ inventory, vantage, settings, log, only, viaResponder, progress: flags.progress });
   } finally {
-    progress?.stop();
-    interrupt.dispose();
     await lock?.release();
   }
   if (previous !== undefined) report = { ...report, changes: compareReports(previous.report, report, previous.label) };

@@ -3,13 +3,10 @@ import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
 import { runPreflight } from '../../preflight/run.js';
-import { executeCheck } from '../../check/execute.js';
-import type { Report } from '../../report/types.js';
+import { interactiveCheck } from '../interactive-check.js';
 import { parseOnly } from '../only.js';
 import { parseOutputs, writeOutputs } from '../outputs.js';
-import { createProgress } from '../progress.js';
 import { effectiveSettings, type RunFlags } from '../settings.js';
-import { interruptSignal } from '../signals.js';
 import { parseViaResponder } from '../via-responder.js';
 
 export interface PreflightFlags extends RunFlags {
@@ -49,24 +46,7 @@ export async function preflightCommand(flags: PreflightFlags): Promise<number> {
   const local = await runPreflight({ inventory, host: vantage });
   log.info({ host: vantage.name, summary: local.summary }, 'local checks done');
 
-  const interrupt = interruptSignal(log);
-  const progress = flags.progress ? createProgress(process.stderr) : undefined;
-  let report: Report;
-  try {
-    report = await executeCheck({
-      inventory,
-      vantage,
-      settings,
-      signal: interrupt.signal,
-      log,
-      ...(only === undefined ? {} : { only }),
-      ...(viaResponder === undefined ? {} : { planOptions: { viaResponder } }),
-      ...(progress === undefined ? {} : { onPlan: (plan) => progress.start(plan.probes.length), onResult: () => progress.tick() }),
-    });
-  } finally {
-    progress?.stop();
-    interrupt.dispose();
-  }
+  let report = await interactiveCheck({ inventory, vantage, settings, log, only, viaResponder, progress: flags.progress });
   report = { ...report, preflight: local };
 
   await writeOutputs(report, outputs, flags.format);

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import type { ProbeKind } from '../../probes/registry.js';
+import { executeCheck } from '../check/execute.js';
+import type { Host, Inventory } from '../inventory/types.js';
+import type { Report } from '../report/types.js';
+import { createProgress } from './progress.js';
+import type { EffectiveSettings } from './settings.js';
+import { interruptSignal } from './signals.js';
+
+/**
+ * The main job as a command runs it in a terminal or under a service manager: Ctrl-C and
+ * SIGTERM end it with what finished, and a progress line is drawn on a terminal. Shared by
+ * `check` and `preflight`.
+ */
+export async function interactiveCheck(args: {
+  readonly inventory: Inventory;
+  readonly vantage: Host;
+  readonly settings: EffectiveSettings;
+  readonly log: Logger;
+  readonly only: readonly ProbeKind[] | undefined;
+  readonly viaResponder: readonly string[] | undefined;
+  readonly progress: boolean;
+}): Promise<Report> {
+  const { only, viaResponder } = args;
+  const interrupt = interruptSignal(args.log);
+  const progress = args.progress ? createProgress(process.stderr) : undefined;
+  try {
+    return await executeCheck({
+      inventory: args.inventory,
+      vantage: args.vantage,
+      settings: args.settings,
+      signal: interrupt.signal,
+      log: args.log,
+      ...(only === undefined ? {} : { only }),
+      ...(viaResponder === undefined ? {} : { planOptions: { viaResponder } }),
+      ...(progress === undefined ? {} : { onPlan: (plan) => progress.start(plan.probes.length), onResult: () => progress.tick() }),
+    });
+  } finally {
+    progress?.stop();
+    interrupt.dispose();
+  }
+}
