@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -7,34 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MATRIX } from '../src/matrix/rows.js';
 import type { Report } from '../src/report/types.js';
 import { runCli } from './support/cli.js';
-import { closedTcpPort, silentTcpPeer, type Peer } from './support/hostile-peers.js';
+import { closedTcpPort, recordingListener, silentTcpPeer, type Peer } from './support/hostile-peers.js';
 
 
-/** A loopback listener that counts connections, to prove what was (not) probed. */
-async function countingListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  let count = 0;
-  const server = net.createServer((socket) => {
-    count++;
-    socket.on('error', () => undefined);
-    socket.end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    connections: () => count,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('psm-netcheck check on a loopback inventory', () => {
   let dir = '';
-  let listener: Awaited<ReturnType<typeof countingListener>>;
+  let listener: Awaited<ReturnType<typeof recordingListener>>;
   let closed = 0;
   let silent: Peer;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'psm-netcheck-cli-'));
-    listener = await countingListener();
+    listener = await recordingListener();
     closed = await closedTcpPort();
     silent = await silentTcpPeer();
     await writeFile(
@@ -87,7 +71,7 @@ hosts:
     expect(byRow('t1-jmx')?.timings.connect).toBeGreaterThanOrEqual(0);
     expect(report.summary.fail).toBe(1);
     expect(report.notTestable.some((n) => n.row === 't1-rest-notification')).toBe(true);
-    expect(listener.connections()).toBe(1);
+    expect(listener.total()).toBe(1);
   });
 
   it('writes a report that validates against the published JSON Schema', async () => {
@@ -131,7 +115,7 @@ hosts:
   });
 
   it('rejects a broken inventory with file:line:column errors and sends no probe', async () => {
-    const before = listener.connections();
+    const before = listener.total();
     const file = join(dir, 'broken.yaml');
     const run = await runCli(['check', '-i', file, '--from', 'client']);
     expect(run.code).toBe(2);
@@ -139,11 +123,11 @@ hosts:
     expect(run.stderr).toContain('E_INVENTORY');
     expect(run.stderr).toMatch(new RegExp(`${file}:6:28: hosts\\[1\\]\\.addresses\\[1\\]: `));
     expect(run.stderr).toMatch(new RegExp(`${file}:8:5: hosts\\[1\\]\\.colour: `));
-    expect(listener.connections()).toBe(before);
+    expect(listener.total()).toBe(before);
   });
 
   it('rejects bad flags before any probe, with exit 2', async () => {
-    const before = listener.connections();
+    const before = listener.total();
     for (const flags of [['--timeout', 'soon'], ['--retries', '-1'], ['--only', 'smtp'], ['--output', 'report.pdf']]) {
       const run = await runCli(['check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', ...flags]);
       expect(run.code, flags.join(' ')).toBe(2);
@@ -152,7 +136,7 @@ hosts:
     const unknown = await runCli(['check', '-i', join(dir, 'loopback.yaml'), '--from', 'nobody']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('E_VANTAGE_UNKNOWN');
-    expect(listener.connections()).toBe(before);
+    expect(listener.total()).toBe(before);
   });
 });
 

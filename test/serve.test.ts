@@ -1,6 +1,5 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -8,7 +7,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/types.js';
 import { runCli } from './support/cli.js';
-import { closedTcpPort } from './support/hostile-peers.js';
+import { closedTcpPort, recordingListener } from './support/hostile-peers.js';
 import { poll, request, startServe, type ServeProcess } from './support/serve-process.js';
 
 interface ParsedFamily {
@@ -25,38 +24,6 @@ function sample(families: ParsedFamily[], name: string): number {
   return Number(value);
 }
 
-/**
- * A loopback listener that records how many connections it holds at once and at most. `silent`
- * holds each one without a word (a hung FTP server), so that a probe of it lasts its timeout.
- */
-async function recordingListener(silent: boolean) {
-  let open = 0;
-  let peak = 0;
-  let total = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    total++;
-    peak = Math.max(peak, ++open);
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      open--;
-      sockets.delete(socket);
-    });
-    if (!silent) socket.end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    peak: () => peak,
-    total: () => total,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('psm-netcheck serve over real HTTP on loopback', () => {
   let dir = '';

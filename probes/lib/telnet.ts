@@ -8,13 +8,20 @@ import { BoundedReader, type Matcher, type ReadEnd } from './bounded-reader.js';
  * Shared by the telnet CLI probe and the TL1-over-telnet probe.
  */
 
-const IAC = 255;
-const DONT = 254;
-const DO = 253;
-const WONT = 252;
-const WILL = 251;
-const SB = 250;
-const SE = 240;
+/** Telnet command bytes (RFC 854) and the option codes the lab's simulated NEs offer. */
+export const TELNET = {
+  IAC: 255,
+  DONT: 254,
+  DO: 253,
+  WONT: 252,
+  WILL: 251,
+  SB: 250,
+  SE: 240,
+  ECHO: 1,
+  SGA: 3,
+  TTYPE: 24,
+} as const;
+const { IAC, DONT, DO, WONT, WILL, SB, SE } = TELNET;
 
 const VERBS: Readonly<Record<number, string>> = { [WILL]: 'WILL', [WONT]: 'WONT', [DO]: 'DO', [DONT]: 'DONT' };
 

@@ -1,5 +1,6 @@
 import { listenTcp, type ConnectionHandler } from './listen.js';
 import type { PeerEndpoint, PeerHandle } from './types.js';
+import { TELNET } from '../../probes/lib/telnet.js';
 
 /**
  * A simulated telnet service of an NE: option negotiation first (IAC DO TTYPE, IAC WILL ECHO,
@@ -22,16 +23,7 @@ export interface TelnetServiceOptions {
 
 export interface TelnetPeerOptions extends TelnetServiceOptions, PeerEndpoint {}
 
-const IAC = 255;
-const DONT = 254;
-const DO = 253;
-const WONT = 252;
-const WILL = 251;
-const SB = 250;
-const SE = 240;
-const ECHO = 1;
-const SGA = 3;
-const TTYPE = 24;
+const { IAC, DONT, DO, WONT, WILL, SB, SE, ECHO, SGA, TTYPE } = TELNET;
 export const TELNET_NEGOTIATION = Buffer.from([IAC, DO, TTYPE, IAC, WILL, ECHO, IAC, WILL, SGA]);
 
 export function telnetHandler(options: TelnetServiceOptions = {}): ConnectionHandler {

@@ -92,3 +92,36 @@ export async function closedUdpPort(): Promise<number> {
   await peer.close();
   return peer.port;
 }
+
+/**
+ * A loopback listener that records how many connections it holds at once and at most. `silent`
+ * holds each one without a word (a hung FTP server), so that a probe of it lasts its timeout.
+ */
+export async function recordingListener(silent = false) {
+  let open = 0;
+  let peak = 0;
+  let total = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    total++;
+    peak = Math.max(peak, ++open);
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      open--;
+      sockets.delete(socket);
+    });
+    if (!silent) socket.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    peak: () => peak,
+    total: () => total,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
