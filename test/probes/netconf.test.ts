@@ -130,8 +130,8 @@ describe('netconf probe against a purpose-built server', () => {
   // ssh2 Server accepting one public key, or the password over the methods `offered`; it records
   // every authentication attempt.
   const hostKey = generateHostKey();
-  const userKey = ssh2.utils.generateKeyPairSync('ed25519');
-  const allowed = ssh2.utils.parseKey(userKey.public);
+  const userKey = generateHostKey();
+  const allowed = ssh2.utils.parseKey(userKey.publicKey);
   let attempts: string[] = [];
   let offered: ('publickey' | 'password' | 'keyboard-interactive')[] = ['publickey'];
   let server: ssh2.Server;
@@ -198,14 +198,14 @@ describe('netconf probe against a purpose-built server', () => {
   });
 
   it('logs in with a private key', async () => {
-    const credentials: HostCredentials = { ssh: { username: USER, privateKey: new Secret(userKey.private) } };
+    const credentials: HostCredentials = { ssh: { username: USER, privateKey: new Secret(userKey.privateKey) } };
     const facts = await runProbe(netconfProbe, tcpTarget(port), { credentials });
     expect(facts.reason).toBe('netconf-ok');
     expect(facts.evidence?.sessionId).toBe('42');
   });
 
   it('never sends credentials to a server whose host key does not match the pin', async () => {
-    const credentials: HostCredentials = { ssh: { username: USER, privateKey: new Secret(userKey.private) } };
+    const credentials: HostCredentials = { ssh: { username: USER, privateKey: new Secret(userKey.privateKey) } };
     const facts = await runProbe(netconfProbe, tcpTarget(port), { credentials, options: { hostKey: generateHostKey().fingerprint } });
     expect(facts.reason).toBe('host-key-changed');
     expect(facts.message).toContain('host key changed');
@@ -213,7 +213,7 @@ describe('netconf probe against a purpose-built server', () => {
   });
 
   it('accepts the pinned host key and goes on to log in', async () => {
-    const credentials: HostCredentials = { ssh: { username: USER, privateKey: new Secret(userKey.private) } };
+    const credentials: HostCredentials = { ssh: { username: USER, privateKey: new Secret(userKey.privateKey) } };
     const facts = await runProbe(netconfProbe, tcpTarget(port), { credentials, options: { hostKey: hostKey.fingerprint } });
     expect(facts.reason).toBe('netconf-ok');
     expect(facts.evidence?.hostKeyPinned).toBe(true);
