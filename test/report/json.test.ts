@@ -39,11 +39,25 @@ describe('formatJson', () => {
     expect(formatJson(reverseKeys(SAMPLE_REPORT) as Report)).toBe(formatJson(SAMPLE_REPORT));
   });
 
-  it('indents by two spaces, ends with a newline, and puts timings.total first', () => {
+  it('indents by two spaces, writes each result on one line, ends with a newline, and puts timings.total first', () => {
     const text = formatJson(SAMPLE_REPORT);
     expect(text.startsWith('{\n  "schemaVersion": 1,\n  "tool": {\n    "name": "psm-netcheck"')).toBe(true);
     expect(text.endsWith('}\n')).toBe(true);
-    expect(text).toContain('"timings": {\n        "total": 182.3,\n        "connect": 1.2,\n        "hello": 31,');
+    expect(text).toContain('"timings":{"total":182.3,"connect":1.2,"hello":31,');
+    const resultLines = text.split('\n').filter((line) => line.startsWith('    {"id":'));
+    expect(resultLines).toHaveLength(SAMPLE_REPORT.results.length);
+    expect(text).toContain('\n  ],\n  "notTestable": [');
+  });
+
+  it('writes an empty result list as []', () => {
+    const text = formatJson({ ...SAMPLE_REPORT, results: [] });
+    expect(text).toContain('\n  "results": [],\n');
+    expect(JSON.parse(text)).toEqual({ ...SAMPLE_REPORT, results: [] });
+  });
+
+  it('is not confused by a string that looks like the results placeholder', () => {
+    const tricky = { ...SAMPLE_REPORT, inventory: '\n  "results": "psm-netcheck:results"' };
+    expect(JSON.parse(formatJson(tricky))).toEqual(tricky);
   });
 
   it('drops properties the report type does not declare', () => {
