@@ -21,26 +21,30 @@ const worst = (a: Verdict, b: Verdict): Verdict => (SEVERITY[b] > SEVERITY[a] ? 
 
 export function judge(expected: Expectation, facts: ProbeFacts, reasons: ReasonCatalogue): Judgement {
   const info = reasons[facts.reason];
-  const observed = `${facts.state} (${facts.reason})`;
   const detail = describe(facts, info);
 
   if (facts.reason === 'aborted') return { verdict: 'skip', message: `not finished: ${detail}` };
   if (info === undefined) {
-    return { verdict: 'fail', message: `${observed}: unknown reason code reported by the probe` };
+    return { verdict: 'fail', message: `${observed(facts)}: unknown reason code reported by the probe` };
   }
 
-  if (expected === 'closed') return judgeExpectedClosed(facts, observed, detail);
+  if (expected === 'closed') return judgeExpectedClosed(facts, observed(facts), detail);
   if (expected === 'reachable' && facts.state === 'closed') {
     return { verdict: 'pass', message: `reached: the host refused, so the path is not blocked - ${detail}` };
   }
 
-  if (UNREACHED.has(facts.state)) return { verdict: 'fail', message: `expected ${expected}, got ${observed}: ${detail}` };
+  if (UNREACHED.has(facts.state)) return { verdict: 'fail', message: `expected ${expected}, got ${observed(facts)}: ${detail}` };
   let verdict = BY_OUTCOME[info.outcome];
-  for (const finding of facts.findings ?? []) verdict = worst(verdict, BY_FINDING[finding.severity]);
-  const findings = (facts.findings ?? []).filter((f) => f.severity !== 'info').map((f) => f.message);
-  const message = [verdict === 'pass' ? detail : `${observed}: ${detail}`, ...findings].join('; ');
+  const findings = facts.findings ?? [];
+  // Most results have no finding: their message is the reason's summary itself, shared, not a copy.
+  if (findings.length === 0) return { verdict, message: verdict === 'pass' ? detail : `${observed(facts)}: ${detail}` };
+  for (const finding of findings) verdict = worst(verdict, BY_FINDING[finding.severity]);
+  const notes = findings.filter((f) => f.severity !== 'info').map((f) => f.message);
+  const message = [verdict === 'pass' ? detail : `${observed(facts)}: ${detail}`, ...notes].join('; ');
   return { verdict, message };
 }
+
+const observed = (facts: ProbeFacts): string => `${facts.state} (${facts.reason})`;
 
 /** Firewall checks: the path must not be open. */
 function judgeExpectedClosed(facts: ProbeFacts, observed: string, detail: string): Judgement {
