@@ -1,17 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import { credentialsOfSet, mergeCredentials, resolveUsedSecrets } from './credential-sets.js';
+import { credentialsOfSet, mergeCredentials, resolveUsedSecrets, type ResolvedSecrets } from './credential-sets.js';
 import type { HostCredentials } from './credentials.js';
 import { InventoryError, type InventoryIssue } from './errors.js';
+import { fastParse } from './fast-parse.js';
 import { checkMergedProbeOptions, mergeProbeOptions, rawProbeOptions } from './probe-options.js';
 import type { Problem } from './problem.js';
 import { listAt, mapAt } from './raw.js';
 import { checkReferences } from './references.js';
 import { resolveResponderToken } from './responder-token.js';
 import { DEFAULT_PATH_PROBE, inventoryFileSchema, type InventoryFile } from './schema.js';
-import type { ExtraPath, Host, Inventory } from './types.js';
+import type { ExtraPath, Host, Inventory, ResponderSettings } from './types.js';
 import { formatPath, offsetOf, pathAt, type DataPath, type Target } from './yaml-locate.js';
+import { yamlPackage } from './yaml-package.js';
 import { issueMessage, problemsFromZod } from './zod-problems.js';
 
 export interface LoadOptions {
@@ -51,7 +52,57 @@ interface ParseSettings extends LoadOptions {
   readonly baseDir: string;
 }
 
+/** Which reader a test wants; see parseInventoryWith. */
+export type InventoryReader = 'fast' | 'slow';
+
+/**
+ * For tests: reads with one reader only. 'fast' gives undefined wherever it would hand the text
+ * over to the slow path; 'slow' is the reader that every error message comes from.
+ * @internal
+ */
+export function parseInventoryWith(
+  reader: InventoryReader,
+  text: string,
+  sourceLabel: string,
+  baseDir: string,
+  options: LoadOptions = {},
+): Inventory | undefined {
+  const settings = { label: sourceLabel, source: sourceLabel, baseDir, ...options };
+  return reader === 'fast' ? parseFast(text, settings) : parseSlow(text, settings);
+}
+
 function parseWith(text: string, settings: ParseSettings): Inventory {
+  return parseFast(text, settings) ?? parseSlow(text, settings);
+}
+
+/**
+ * The happy path: js-yaml (./fast-parse.ts) and the same checks as the slow path. Any doubt or
+ * any problem gives undefined, and the slow path then reads the text again and words the errors:
+ * it alone knows where every node is.
+ */
+function parseFast(text: string, settings: ParseSettings): Inventory | undefined {
+  const doc = fastParse(text);
+  if (doc === undefined) return undefined;
+  const where = (path: DataPath) => {
+    const [section, index] = path;
+    const position = section === 'hosts' && path.length === 2 && typeof index === 'number' ? doc.hostPosition(index) : undefined;
+    // Only a host's own place is ever needed on success; other places belong to error messages.
+    if (position === undefined) throw new Error(`no fast-path position for ${formatPath(path)}`);
+    return `${settings.label}:${position.line}:${position.column}`;
+  };
+  try {
+    const checked = check(doc.data, settings, where);
+    if (checked.file === undefined || checked.problems.length > 0) return undefined;
+    return finish(checked.file, doc.data, settings, where, checked);
+  } catch {
+    // Whatever went wrong, the slow path reads the text again and has the last word.
+    return undefined;
+  }
+}
+
+/** The authority: the `yaml` package's document keeps every node's place, for file:line:column. */
+function parseSlow(text: string, settings: ParseSettings): Inventory {
+  const { LineCounter, parseDocument } = yamlPackage();
   const lineCounter = new LineCounter();
   // prettyErrors off: its messages quote the source line, which could hold a secret written in clear.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
@@ -80,6 +131,22 @@ function parseWith(text: string, settings: ParseSettings): Inventory {
   }
 
   const data: unknown = doc.toJS();
+  const checked = check(data, settings, where);
+  const issues = [...yamlIssues, ...checked.problems.map(locate)];
+  if (issues.length > 0 || checked.file === undefined) throw new InventoryError(sorted(issues));
+  return finish(checked.file, data, settings, where, checked);
+}
+
+interface Checked {
+  /** The validated file; undefined when the schema rejects it. */
+  readonly file: InventoryFile | undefined;
+  readonly problems: readonly Problem[];
+  readonly secrets: ResolvedSecrets;
+  readonly responder: ResponderSettings | undefined;
+}
+
+/** Every check on the parsed data: schema, references, secrets, the merged probe options. */
+function check(data: unknown, settings: ParseSettings, where: (path: DataPath) => string): Checked {
   const parsed = inventoryFileSchema.safeParse(data, { error: issueMessage, reportInput: true });
   const secretSource = { env: settings.env ?? process.env, baseDir: settings.baseDir };
   const secrets = resolveUsedSecrets(data, secretSource, settings.requireSecrets ?? true);
@@ -91,11 +158,18 @@ function parseWith(text: string, settings: ParseSettings): Inventory {
     ...responder.problems,
   ];
   if (parsed.success && problems.length === 0) problems.push(...checkMergedProbeOptions(data));
-  const issues = [...yamlIssues, ...problems.map(locate)];
-  if (issues.length > 0 || !parsed.success) throw new InventoryError(sorted(issues));
+  return { file: parsed.success ? parsed.data : undefined, problems, secrets: secrets.secrets, responder: responder.settings };
+}
 
-  const inventory = build(parsed.data, data, settings.source, where, secrets.secrets);
-  return responder.settings === undefined ? inventory : { ...inventory, responder: responder.settings };
+function finish(
+  file: InventoryFile,
+  data: unknown,
+  settings: ParseSettings,
+  where: (path: DataPath) => string,
+  checked: Checked,
+): Inventory {
+  const inventory = build(file, data, settings.source, where, checked.secrets);
+  return checked.responder === undefined ? inventory : { ...inventory, responder: checked.responder };
 }
 
 function build(
@@ -103,7 +177,7 @@ function build(
   data: unknown,
   source: string,
   where: (path: DataPath) => string,
-  secrets: Parameters<typeof credentialsOfSet>[2],
+  secrets: ResolvedSecrets,
 ): Inventory {
   const sets = new Map<string, HostCredentials>(
     Object.entries(file.credentials ?? {}).map(([name, set]) => [name, credentialsOfSet(name, set, secrets)]),

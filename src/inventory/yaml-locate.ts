@@ -1,5 +1,5 @@
-import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, Node } from 'yaml';
+import { yamlPackage } from './yaml-package.js';
 
 /** A position in the parsed data, as zod reports it: keys and list indexes. */
 export type DataPath = readonly PropertyKey[];
@@ -12,11 +12,11 @@ export type DataPath = readonly PropertyKey[];
 export type Target = 'key' | 'value';
 
 function keyMatches(key: unknown, segment: PropertyKey): boolean {
-  return isScalar(key) && String(key.value) === String(segment);
+  return yamlPackage().isScalar(key) && String(key.value) === String(segment);
 }
 
 function deref(doc: Document, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(doc) : node;
+  return yamlPackage().isAlias(node) ? node.resolve(doc) : node;
 }
 
 function startOf(node: unknown): number | undefined {
@@ -26,6 +26,7 @@ function startOf(node: unknown): number | undefined {
 
 /** Source offset of the node at `path` (or of its nearest existing ancestor). */
 export function offsetOf(doc: Document, path: DataPath, target: Target): number {
+  const { isMap, isSeq } = yamlPackage();
   let node: unknown = doc.contents;
   let offset = startOf(node) ?? 0;
   for (let i = 0; i < path.length; i += 1) {
@@ -56,6 +57,7 @@ export function offsetOf(doc: Document, path: DataPath, target: Target): number 
 
 /** The data path of the innermost key or value that contains `offset` (for YAML-level errors). */
 export function pathAt(doc: Document, offset: number): PropertyKey[] {
+  const { isMap, isPair, isScalar, isSeq } = yamlPackage();
   const path: PropertyKey[] = [];
   const contains = (node: unknown) => {
     const range = (node as Node | null | undefined)?.range;
