@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { BoundedReader, type Matcher } from './lib/bounded-reader.js';
 import { PhaseClock } from './lib/clock.js';
-import { buildQuery, parseResponse, type Query, type Response } from './lib/dns-message.js';
+import { buildQuery, loadDnsPacket, parseResponse, type DnsPacket, type Query, type Response } from './lib/dns-message.js';
+import { libraryFailureFacts } from './lib/lazy-module.js';
 import { closeGently, connectTcp } from './lib/tcp-connect.js';
 import { endedWithoutReply, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
 import { defineProbe, type Evidence, type ProbeContext, type ProbeFacts } from './types.js';
@@ -80,17 +81,21 @@ const dnsProbe = defineProbe({
     },
   },
   async run(target, ctx) {
+    // Before the clock starts: only the first probe of the process waits for it, and not on the network.
+    const library = await loadDnsPacket();
     const clock = new PhaseClock();
+    if (!library.ok) return libraryFailureFacts(library, clock);
+    const codec = library.module;
     const port = target.port ?? 53;
     const opened = await UdpExchange.open(target.address, port, ctx, clock);
     if (!opened.ok) return udpFailureFacts(opened, clock);
     const exchange = opened.exchange;
     let udpBytes = 0;
     try {
-      const query = buildQuery(ctx.options.query, ctx.options.type, ctx.options.recursionDesired, ctx.options.edns);
+      const query = buildQuery(codec, ctx.options.query, ctx.options.type, ctx.options.recursionDesired, ctx.options.edns);
       const sent = await exchange.send(query.packet);
       if (sent !== undefined) return udpFailureFacts(sent, clock, exchange);
-      const received = await exchange.receive((datagram) => parseResponse(datagram, query));
+      const received = await exchange.receive((datagram) => parseResponse(codec, datagram, query));
       if (received.end !== 'reply') {
         return endedWithoutReply(received, exchange, clock, {
           message: 'no answer: filtered, down, or a forwarder still waiting on a dead upstream',
@@ -103,7 +108,7 @@ const dnsProbe = defineProbe({
       if (!received.value.truncated || !ctx.options.tcpFallback) {
         return answered(received.value, 'udp', clock, udpBytes, ctx.options, extra);
       }
-      return await overTcp(exchange.ip, port, query, ctx, clock, udpBytes, received.value);
+      return await overTcp(codec, exchange.ip, port, query, ctx, clock, udpBytes, received.value);
     } finally {
       exchange.close();
     }
@@ -120,6 +125,7 @@ const lengthPrefixed: Matcher = (buffer) => {
 };
 
 async function overTcp(
+  codec: DnsPacket,
   ip: string,
   port: number,
   query: Query,
@@ -152,7 +158,7 @@ async function overTcp(
     switch (read.end) {
       case 'matched': {
         clock.mark('tcp');
-        const response = parseResponse(read.data.subarray(2), query);
+        const response = parseResponse(codec, read.data.subarray(2), query);
         if (response === undefined) return tcpFailed('the reply is not an answer to the query', bytesRead);
         return answered(response, 'tcp', clock, bytesRead, ctx.options, {});
       }

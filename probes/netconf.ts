@@ -5,11 +5,20 @@ import type { SshLogin } from '../src/inventory/credentials.js';
 import { defineReasons } from '../src/reasons/types.js';
 import { BoundedReader, delimiterMatcher, type ReadResult } from './lib/bounded-reader.js';
 import { PhaseClock } from './lib/clock.js';
+import { libraryFailureFacts } from './lib/lazy-module.js';
 import { chunkedMatcher, END_OF_MESSAGE, frameChunked, frameEom, scanChunked } from './lib/netconf-framing.js';
-import { CLIENT_HELLO, CLOSE_SESSION_RPC, parseServerHello, summarizeCapabilities } from './lib/netconf-hello.js';
+import {
+  CLIENT_HELLO,
+  CLOSE_SESSION_RPC,
+  loadXmlLibrary,
+  parseServerHello,
+  summarizeCapabilities,
+  type XmlLibrary,
+} from './lib/netconf-hello.js';
 import { startSshClient, type SshClientHandle, type SshFailure } from './lib/ssh-client.js';
 import { connectionEvidence, openSshConnection, type SshConnection } from './lib/ssh-connection.js';
 import { normalizePins } from './lib/ssh-host-key.js';
+import { loadSsh2, type Ssh2 } from './lib/ssh-library.js';
 import { unusableKey } from './lib/ssh-login.js';
 import {
   checkSshTransport,
@@ -91,25 +100,37 @@ const netconfProbe = defineProbe({
   optionsSchema,
   reasons: { ...NETCONF_REASONS, ...SSH_TRANSPORT_REASONS },
   async run(target, ctx) {
-    const clock = new PhaseClock();
     const login = ctx.credentials.ssh;
     const usable = login !== undefined && (login.password !== undefined || login.privateKey !== undefined);
+    // Before the clock starts: only the first probe of the process waits for them, and not on the network.
+    const [ssh2, xml] = await Promise.all([loadSsh2(), usable ? loadXmlLibrary() : undefined]);
+    const clock = new PhaseClock();
+    if (!ssh2.ok) return libraryFailureFacts(ssh2, clock);
+    if (xml?.ok === false) return libraryFailureFacts(xml, clock);
     // A key ssh2 cannot parse would be skipped silently and look like refused credentials: say so
     // before any packet is sent.
-    const badKey = usable ? unusableKey(login) : undefined;
+    const badKey = usable ? unusableKey(ssh2.module, login) : undefined;
     if (badKey !== undefined) {
       return { state: 'error', reason: 'credentials-unusable', message: `the SSH private key cannot be used: ${badKey}`, timings: clock.done() };
     }
     const opened = await openSshConnection(target, ctx, clock);
     if (!opened.ok) return opened.facts;
-    return usable ? netconfSession(opened.value, login, ctx, clock) : transportOnly(opened.value, target, ctx, clock);
+    return usable && xml?.ok === true
+      ? netconfSession({ ssh2: ssh2.module, xml: xml.module }, opened.value, login, ctx, clock)
+      : transportOnly(ssh2.module, opened.value, target, ctx, clock);
   },
 });
 
 export default netconfProbe;
 
-async function transportOnly(conn: SshConnection, target: ProbeTarget, ctx: ProbeContext<Options>, clock: PhaseClock): Promise<ProbeFacts> {
-  const transport = await checkSshTransport(conn, ctx, clock, ctx.options);
+async function transportOnly(
+  ssh2: Ssh2,
+  conn: SshConnection,
+  target: ProbeTarget,
+  ctx: ProbeContext<Options>,
+  clock: PhaseClock,
+): Promise<ProbeFacts> {
+  const transport = await checkSshTransport(ssh2, conn, ctx, clock, ctx.options);
   if (transport.reason !== 'ssh-ok') return transport;
   return {
     ...transport,
@@ -118,9 +139,20 @@ async function transportOnly(conn: SshConnection, target: ProbeTarget, ctx: Prob
   };
 }
 
-async function netconfSession(conn: SshConnection, login: SshLogin, ctx: ProbeContext<Options>, clock: PhaseClock): Promise<ProbeFacts> {
+interface Libraries {
+  readonly ssh2: Ssh2;
+  readonly xml: XmlLibrary;
+}
+
+async function netconfSession(
+  libraries: Libraries,
+  conn: SshConnection,
+  login: SshLogin,
+  ctx: ProbeContext<Options>,
+  clock: PhaseClock,
+): Promise<ProbeFacts> {
   const pins = normalizePins(ctx.options.hostKey);
-  const handle = startSshClient(conn, ctx, clock, { pins, legacyAlgorithms: ctx.options.legacyAlgorithms }, login);
+  const handle = startSshClient(libraries.ssh2, conn, ctx, clock, { pins, legacyAlgorithms: ctx.options.legacyAlgorithms }, login);
   const facts = (result: Omit<ProbeFacts, 'timings' | 'bytesRead'>): ProbeFacts => {
     handle.close();
     const { findings: own, ...rest } = result;
@@ -152,7 +184,7 @@ async function netconfSession(conn: SshConnection, login: SshLogin, ctx: ProbeCo
   clock.mark('hello');
   if (read.end !== 'matched') return facts(helloFailure(read, handle));
 
-  const parsed = parseServerHello(read.data.toString('utf8'));
+  const parsed = parseServerHello(libraries.xml, read.data.toString('utf8'));
   if (!parsed.ok) return facts({ state: 'open', reason: 'malformed-hello', message: parsed.detail });
   const { hello } = parsed;
   const summary = summarizeCapabilities(hello.capabilities);

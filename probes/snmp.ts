@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SnmpV2c } from '../src/inventory/credentials.js';
 import { PhaseClock } from './lib/clock.js';
+import { libraryFailureFacts } from './lib/lazy-module.js';
 import {
   AUTHORIZATION_ERROR,
   NO_ACCESS,
@@ -18,7 +19,7 @@ import {
   type V2cMessage,
   type Varbind,
 } from './lib/snmp-message.js';
-import { snmpV3Get } from './lib/snmp-v3-get.js';
+import { loadNetSnmp, snmpV3Get } from './lib/snmp-v3-get.js';
 import { endedWithoutReply, remainingMs, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
 import { defineProbe, type Evidence, type EvidenceValue, type ProbeFacts } from './types.js';
 
@@ -103,12 +104,16 @@ const snmpProbe = defineProbe({
     },
   },
   async run(target, ctx) {
+    const credentials = ctx.credentials.snmp;
+    // net-snmp does the v3 GET. Loaded before the clock starts: only the first probe of the
+    // process waits for it, and not on the network.
+    const netSnmp = credentials?.version === '3' ? await loadNetSnmp() : undefined;
     const clock = new PhaseClock();
+    if (netSnmp?.ok === false) return libraryFailureFacts(netSnmp, clock);
     const port = target.port ?? 161;
     const opened = await UdpExchange.open(target.address, port, ctx, clock);
     if (!opened.ok) return udpFailureFacts(opened, clock);
     const exchange = opened.exchange;
-    const credentials = ctx.credentials.snmp;
     try {
       if (credentials?.version === '2c') return await v2cGet(exchange, credentials, ctx.options, ctx.timeoutMs, clock);
 
@@ -116,7 +121,8 @@ const snmpProbe = defineProbe({
       const discovery = await discover(exchange, clock);
       if (discovery.kind !== 'reply') return discovery.facts;
       const engine = engineEvidence(discovery.report);
-      if (credentials === undefined) {
+      // netSnmp is there exactly when the credentials are v3 (v2c went its own way above).
+      if (credentials === undefined || netSnmp === undefined) {
         return {
           state: 'open',
           reason: 'not-tested-missing-credentials',
@@ -128,7 +134,7 @@ const snmpProbe = defineProbe({
       }
       const bytesBefore = exchange.bytesRead;
       exchange.close();
-      const result = await snmpV3Get(exchange.ip, port, credentials, ctx.options.oids, {
+      const result = await snmpV3Get(netSnmp.module, exchange.ip, port, credentials, ctx.options.oids, {
         signal: ctx.signal,
         timeoutMs: ctx.timeoutMs,
         maxBytes: Math.max(0, ctx.maxBytes - bytesBefore),

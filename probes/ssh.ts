@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { PhaseClock } from './lib/clock.js';
+import { libraryFailureFacts } from './lib/lazy-module.js';
 import { openSshConnection } from './lib/ssh-connection.js';
+import { loadSsh2 } from './lib/ssh-library.js';
 import { checkSshTransport, SSH_TRANSPORT_REASONS, sshTransportOptionFields } from './lib/ssh-transport.js';
 import { defineProbe } from './types.js';
 
@@ -26,10 +28,13 @@ const sshProbe = defineProbe({
     ...SSH_TRANSPORT_REASONS,
   },
   async run(target, ctx) {
+    // Before the clock starts: only the first probe of the process waits for it, and not on the network.
+    const ssh2 = await loadSsh2();
     const clock = new PhaseClock();
+    if (!ssh2.ok) return libraryFailureFacts(ssh2, clock);
     const opened = await openSshConnection(target, ctx, clock);
     if (!opened.ok) return opened.facts;
-    return checkSshTransport(opened.value, ctx, clock, ctx.options);
+    return checkSshTransport(ssh2.module, opened.value, ctx, clock, ctx.options);
   },
 });
 

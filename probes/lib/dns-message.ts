@@ -1,11 +1,19 @@
 import { randomInt } from 'node:crypto';
-import dnsPacket, { type Answer, type DecodedPacket, type RecordType } from 'dns-packet';
+import type dnsPacket from 'dns-packet';
+import type { Answer, DecodedPacket, Packet, RecordType } from 'dns-packet';
+import { lazyModule } from './lazy-module.js';
 
 /**
  * DNS queries and the checks on their answers (RFC 1035 §4.1, RFC 5452 §3): the reply must be a
  * response with our random ID and our question. The address and port are checked by the
  * connected socket.
  */
+
+/** dns-packet's exports (encode, decode, flags). */
+export type DnsPacket = typeof dnsPacket;
+
+/** Loaded by the dns probe before it sends, on its first query. */
+export const loadDnsPacket = lazyModule('dns-packet', async () => (await import('dns-packet')).default);
 
 export interface Query {
   readonly id: number;
@@ -49,7 +57,7 @@ const EDE_OPTION = 15;
 /** The EDNS0 UDP payload size the DNS flag day 2020 settled on. */
 const EDNS_UDP_SIZE = 1232;
 
-export function buildQuery(name: string, type: RecordType, recursionDesired: boolean, edns: boolean): Query {
+export function buildQuery(dnsPacket: DnsPacket, name: string, type: RecordType, recursionDesired: boolean, edns: boolean): Query {
   const id = randomInt(0x10000);
   const packet = dnsPacket.encode({
     type: 'query',
@@ -57,7 +65,7 @@ export function buildQuery(name: string, type: RecordType, recursionDesired: boo
     flags: recursionDesired ? dnsPacket.RECURSION_DESIRED : 0,
     questions: [{ type, name: normalize(name), class: 'IN' }],
     ...(edns ? { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_SIZE, flags: 0, options: [] }] } : {}),
-  } as dnsPacket.Packet);
+  } as Packet);
   return { id, name, type, packet };
 }
 
@@ -75,7 +83,7 @@ export interface Response {
  * another ID, or another question. An error reply without a question section (allowed for
  * FORMERR and the like) is accepted on its ID alone.
  */
-export function parseResponse(message: Buffer, query: Query): Response | undefined {
+export function parseResponse(dnsPacket: DnsPacket, message: Buffer, query: Query): Response | undefined {
   let packet: DecodedPacket;
   try {
     packet = dnsPacket.decode(message);

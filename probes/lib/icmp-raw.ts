@@ -1,9 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import raw, { type Socket } from 'raw-socket';
+import type { Socket } from 'raw-socket';
 import { abortKind } from './abort.js';
 import { codeFromText, type EchoResult } from './icmp-echo.js';
 import { buildEchoRequest, canonicalIp, icmpErrorMeaning, parseIcmp, type IpFamily } from './icmp-packet.js';
-import { openRawIcmpSocket } from './icmp-privilege.js';
+import { openRawIcmpSocket, type RawSocketLibrary } from './icmp-privilege.js';
+import { lazyModule } from './lazy-module.js';
 
 /**
  * ICMP echo over ONE raw socket per address family, shared by every concurrent ping of the
@@ -29,6 +30,9 @@ import { openRawIcmpSocket } from './icmp-privilege.js';
  * same pings took 0.3-1 s. With raw-socket's queued send() and one read per event, the busy case
  * gave p50 2.2 ms / p99 12 ms and lost 55% to timeouts.
  */
+
+/** A native addon: when it cannot be loaded, the raw method is unavailable and `auto` uses the ping command. */
+const loadRawSocket = lazyModule('raw-socket', async () => (await import('raw-socket')).default);
 
 /** Our echo identifier for this process; replies and errors are matched on it and on the sequence number. */
 const IDENTIFIER = randomInt(1, 0xffff);
@@ -57,7 +61,7 @@ class EchoSession {
   #draining = false;
   #closed = false;
 
-  constructor(family: IpFamily, socket: Socket, onClosed: () => void) {
+  constructor(raw: RawSocketLibrary, family: IpFamily, socket: Socket, onClosed: () => void) {
     this.#family = family;
     this.#socket = socket;
     this.#onClosed = onClosed;
@@ -214,18 +218,22 @@ class EchoSession {
 const sessions = new Map<IpFamily, EchoSession>();
 
 /** Sends one echo request to `ip` through the shared raw socket and waits for its answer. */
-export function echoRaw(ip: string, family: IpFamily, signal: AbortSignal): Promise<EchoResult> {
-  if (signal.aborted) return Promise.resolve(abortedResult(signal));
+export async function echoRaw(ip: string, family: IpFamily, signal: AbortSignal): Promise<EchoResult> {
+  if (signal.aborted) return abortedResult(signal);
+  const raw = await loadRawSocket();
+  if (!raw.ok) return { kind: 'unavailable', message: raw.message };
+  if (signal.aborted) return abortedResult(signal);
+  // From here to session.echo() nothing waits, so concurrent pings share one session.
   let session = sessions.get(family);
   if (session === undefined) {
     let socket: Socket;
     try {
-      socket = openRawIcmpSocket(family);
+      socket = openRawIcmpSocket(raw.module, family);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      return Promise.resolve({ kind: 'unavailable', message: `no raw ICMP socket: ${text} (needs root or CAP_NET_RAW)` });
+      return { kind: 'unavailable', message: `no raw ICMP socket: ${text} (needs root or CAP_NET_RAW)` };
     }
-    const created: EchoSession = new EchoSession(family, socket, () => {
+    const created: EchoSession = new EchoSession(raw.module, family, socket, () => {
       if (sessions.get(family) === created) sessions.delete(family);
     });
     sessions.set(family, created);

@@ -1,4 +1,6 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
+import type { X2jOptions } from 'fast-xml-parser';
+import { lazyModule } from './lazy-module.js';
 import { END_OF_MESSAGE, frameEom } from './netconf-framing.js';
 
 /** The hello exchange of NETCONF (RFC 6241 §8.1) and what a server's capabilities say. */
@@ -23,7 +25,13 @@ export interface ServerHello {
 
 export type HelloParse = { readonly ok: true; readonly hello: ServerHello } | { readonly ok: false; readonly detail: string };
 
-const parser = new XMLParser({
+/** fast-xml-parser's exports (XMLParser, XMLValidator). */
+export type XmlLibrary = typeof FastXmlParser;
+
+/** Loaded by the netconf probe before it connects, when it has credentials to reach the hello. */
+export const loadXmlLibrary = lazyModule('fast-xml-parser', () => import('fast-xml-parser'));
+
+const PARSER_OPTIONS: X2jOptions = {
   // `<session-id>0042</session-id>` stays "0042", never a number.
   parseTagValue: false,
   // `<nc:hello xmlns:nc=...>` is the same element as `<hello xmlns=...>`.
@@ -32,19 +40,19 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   isArray: (name) => name === 'capability',
   htmlEntities: false,
-});
+};
 
 /** Parses the server's hello (the message before `]]>]]>`, with or without the marker). */
-export function parseServerHello(message: string): HelloParse {
+export function parseServerHello(xml: XmlLibrary, message: string): HelloParse {
   const text = stripMarker(message).replace(/^\uFEFF/, '').trim();
   if (text === '') return { ok: false, detail: 'empty hello' };
   // A hello needs no DTD; refusing it rules out entity-expansion tricks.
   if (/<!DOCTYPE/i.test(text)) return { ok: false, detail: 'DOCTYPE in the hello' };
-  const valid = XMLValidator.validate(text);
+  const valid = xml.XMLValidator.validate(text);
   if (valid !== true) return { ok: false, detail: `not well-formed XML: ${valid.err.msg.replace(/\s+/g, ' ').slice(0, 120)} (line ${valid.err.line})` };
   let document: Record<string, unknown>;
   try {
-    document = parser.parse(text) as Record<string, unknown>;
+    document = new xml.XMLParser(PARSER_OPTIONS).parse(text) as Record<string, unknown>;
   } catch (error) {
     return { ok: false, detail: `unreadable XML: ${error instanceof Error ? error.message.slice(0, 120) : 'parse error'}` };
   }

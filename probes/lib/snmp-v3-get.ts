@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import snmp from 'net-snmp';
+import type netSnmp from 'net-snmp';
+import type { Session, User, Varbind as NetSnmpVarbind } from 'net-snmp';
 import type { SnmpV3 } from '../../src/inventory/credentials.js';
 import type { PhaseClock } from './clock.js';
+import { lazyModule } from './lazy-module.js';
 import { AUTHORIZATION_ERROR, ERROR_STATUS, NO_ACCESS, printableText, type Varbind, type VarbindValue } from './snmp-message.js';
 import { type Received, UdpExchange, type UdpFailure } from './udp-exchange.js';
 
@@ -14,6 +16,12 @@ import { type Received, UdpExchange, type UdpFailure } from './udp-exchange.js';
  * through a connected UdpExchange, so the deadline, the byte budget and the ICMP errors work as in
  * every other UDP probe.
  */
+
+/** net-snmp's exports (createV3Session, the protocol enums, RequestFailedError). */
+export type NetSnmp = typeof netSnmp;
+
+/** Loaded by the snmp probe before it sends, when it has SNMPv3 credentials. */
+export const loadNetSnmp = lazyModule('net-snmp', async () => (await import('net-snmp')).default);
 
 export type V3GetResult =
   | { readonly kind: 'response'; readonly varbinds: readonly Varbind[] }
@@ -33,6 +41,7 @@ const REPORT_REASONS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 export async function snmpV3Get(
+  snmp: NetSnmp,
   ip: string,
   port: number,
   credentials: SnmpV3,
@@ -44,9 +53,9 @@ export async function snmpV3Get(
   if (!opened.ok) return { kind: 'failed', failure: opened };
   const exchange = opened.exchange;
   const socket = new ExchangeSocket(exchange);
-  let session: snmp.Session | undefined;
+  let session: Session | undefined;
   try {
-    session = snmp.createV3Session(ip, toUser(credentials), {
+    session = snmp.createV3Session(ip, toUser(snmp, credentials), {
       port,
       transport: net.isIPv6(ip) ? 'udp6' : 'udp4',
       // Our deadline decides; net-snmp's own timer only has to be later than it.
@@ -64,8 +73,8 @@ export async function snmpV3Get(
 
   const answered = new Promise<V3GetResult>((resolve) => {
     session?.get([...oids], (error, varbinds) => {
-      if (error) resolve(fromError(error, socket.sendFailure));
-      else resolve({ kind: 'response', varbinds: (varbinds ?? []).map(fromNetSnmp) });
+      if (error) resolve(fromError(snmp, error, socket.sendFailure));
+      else resolve({ kind: 'response', varbinds: (varbinds ?? []).map((varbind) => fromNetSnmp(snmp, varbind)) });
     });
   });
   const pumped = socket.pump();
@@ -118,8 +127,8 @@ class ExchangeSocket extends EventEmitter {
   }
 }
 
-function toUser(credentials: SnmpV3): snmp.User {
-  const user: snmp.User = { name: credentials.user, level: snmp.SecurityLevel[credentials.level] };
+function toUser(snmp: NetSnmp, credentials: SnmpV3): User {
+  const user: User = { name: credentials.user, level: snmp.SecurityLevel[credentials.level] };
   if (credentials.level !== 'noAuthNoPriv') {
     user.authProtocol = snmp.AuthProtocols[credentials.authProtocol ?? 'sha'];
     user.authKey = credentials.authKey?.reveal() ?? '';
@@ -131,7 +140,7 @@ function toUser(credentials: SnmpV3): snmp.User {
   return user;
 }
 
-function fromError(error: Error, sendFailure: UdpFailure | undefined): V3GetResult {
+function fromError(snmp: NetSnmp, error: Error, sendFailure: UdpFailure | undefined): V3GetResult {
   if (sendFailure !== undefined) return { kind: 'failed', failure: sendFailure };
   const status = (error as { status?: unknown }).status;
   if (error instanceof snmp.RequestFailedError && typeof status === 'number') {
@@ -146,7 +155,7 @@ function fromError(error: Error, sendFailure: UdpFailure | undefined): V3GetResu
   return { kind: 'refused', reason: 'snmp-v3-failed', message: shortText(error) };
 }
 
-function fromNetSnmp(varbind: snmp.Varbind): Varbind {
+function fromNetSnmp(snmp: NetSnmp, varbind: NetSnmpVarbind): Varbind {
   const tag = typeof varbind.type === 'number' ? varbind.type : 0;
   if (snmp.isVarbindError(varbind)) return { oid: varbind.oid, tag, value: null };
   const raw: unknown = varbind.value;

@@ -1,5 +1,4 @@
-import ssh2 from 'ssh2';
-import type { Algorithms, AuthHandlerMiddleware, ConnectConfig, NegotiatedAlgorithms } from 'ssh2';
+import type { Algorithms, AuthHandlerMiddleware, Client, ConnectConfig, NegotiatedAlgorithms } from 'ssh2';
 import type { SshLogin } from '../../src/inventory/credentials.js';
 import type { TransportState } from '../../src/model.js';
 import { TOOL_VERSION } from '../../src/version.js';
@@ -9,6 +8,7 @@ import type { PhaseClock } from './clock.js';
 import { errorCode } from './errno.js';
 import type { SshConnection } from './ssh-connection.js';
 import { describeHostKey, type HostKeyInfo } from './ssh-host-key.js';
+import type { Ssh2 } from './ssh-library.js';
 import { loginStrategy } from './ssh-login.js';
 
 /**
@@ -31,7 +31,7 @@ export interface SshClientOptions {
 }
 
 export interface SshClientHandle {
-  readonly client: ssh2.Client;
+  readonly client: Client;
   /** Resolves when the key exchange completes (undefined) or fails. */
   readonly kexDone: Promise<SshFailure | undefined>;
   /** Resolves when login completes (undefined) or fails; without a login, together with kexDone. */
@@ -72,8 +72,11 @@ const NO_AUTH: AuthHandlerMiddleware = (_left, _partial, next) => next(false as 
  * ssh2 checked the server's signature, i.e. that the server holds the private key of the
  * fingerprint it showed. Rejecting in the host verifier would be one round trip shorter, but would
  * accept a copied public key as a pin match.
+ *
+ * `ssh2` is the library, loaded by the probe before it connected (see ssh-library.ts).
  */
 export function startSshClient(
+  ssh2: Ssh2,
   conn: SshConnection,
   ctx: Pick<ProbeContext<unknown>, 'signal' | 'maxBytes' | 'timeoutMs'>,
   clock: PhaseClock,

@@ -1,6 +1,6 @@
-import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthHandlerMiddleware } from 'ssh2';
 import type { SshLogin } from '../../src/inventory/credentials.js';
+import type { Ssh2 } from './ssh-library.js';
 
 /**
  * How the probe logs in: each configured credential at most once, and only with a method the
@@ -50,7 +50,7 @@ export function loginStrategy(login: SshLogin): AuthHandlerMiddleware {
 }
 
 /** Why the login's private key cannot be used (unparsable, wrong or missing passphrase), if so. */
-export function unusableKey(login: SshLogin): string | undefined {
+export function unusableKey(ssh2: Ssh2, login: SshLogin): string | undefined {
   if (login.privateKey === undefined) return undefined;
   const parsed = ssh2.utils.parseKey(login.privateKey.reveal(), login.passphrase?.reveal());
   // ssh2's messages name the problem ("Encrypted private key detected, but no passphrase given"), never the key.

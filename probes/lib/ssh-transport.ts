@@ -5,6 +5,7 @@ import type { PhaseClock } from './clock.js';
 import { startSshClient, SSH_CLIENT_SOFTWARE, type SshClientHandle } from './ssh-client.js';
 import { connectionEvidence, type SshConnection } from './ssh-connection.js';
 import { fingerprintSchema, normalizePins } from './ssh-host-key.js';
+import type { Ssh2 } from './ssh-library.js';
 import { closeGently } from './tcp-connect.js';
 
 /**
@@ -82,6 +83,7 @@ type Ctx = Pick<ProbeContext<unknown>, 'signal' | 'maxBytes' | 'timeoutMs'>;
  * transport or of what failed.
  */
 export async function checkSshTransport(
+  ssh2: Ssh2,
   conn: SshConnection,
   ctx: Ctx,
   clock: PhaseClock,
@@ -105,7 +107,7 @@ export async function checkSshTransport(
     };
   }
 
-  const handle = startSshClient(conn, ctx, clock, { pins, legacyAlgorithms: options.legacyAlgorithms });
+  const handle = startSshClient(ssh2, conn, ctx, clock, { pins, legacyAlgorithms: options.legacyAlgorithms });
   const failure = await handle.kexDone;
   handle.close();
   const evidence: Evidence = { ...base, ...sshSessionEvidence(handle, pins) };

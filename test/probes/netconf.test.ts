@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import * as xml from 'fast-xml-parser';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -230,6 +231,7 @@ describe('NETCONF hello and framing', () => {
 
   it('parses a prefixed hello, keeps the session id as text and decodes entities', () => {
     const parsed = parseServerHello(
+      xml,
       '<?xml version="1.0"?><nc:hello xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><nc:capabilities>' +
         '<nc:capability>urn:ietf:params:netconf:base:1.1</nc:capability>' +
         '<nc:capability>urn:x:y?module=m&amp;revision=2020-01-01</nc:capability>' +
@@ -242,9 +244,9 @@ describe('NETCONF hello and framing', () => {
   });
 
   it('refuses a DOCTYPE, a wrong root and a hello without capabilities', () => {
-    expect(parseServerHello('<!DOCTYPE x [<!ENTITY a "b">]><hello/>').ok).toBe(false);
-    expect(parseServerHello('<rpc-reply><ok/></rpc-reply>')).toMatchObject({ ok: false, detail: expect.stringContaining('not <hello>') });
-    expect(parseServerHello('<hello><session-id>1</session-id></hello>')).toMatchObject({ ok: false, detail: 'no <capabilities> in the hello' });
+    expect(parseServerHello(xml, '<!DOCTYPE x [<!ENTITY a "b">]><hello/>').ok).toBe(false);
+    expect(parseServerHello(xml, '<rpc-reply><ok/></rpc-reply>')).toMatchObject({ ok: false, detail: expect.stringContaining('not <hello>') });
+    expect(parseServerHello(xml, '<hello><session-id>1</session-id></hello>')).toMatchObject({ ok: false, detail: 'no <capabilities> in the hello' });
   });
 
   it('summarizes capabilities', () => {
