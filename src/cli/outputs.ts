@@ -43,14 +43,20 @@ export async function writeOutputs(
 ): Promise<number | undefined> {
   for (const output of outputs) {
     try {
-      await writeAtomically(output.path, FORMATTERS[output.format].format(report, { color: false }).text);
+      const formatter = FORMATTERS[output.format];
+      await writeAtomically(output.path, formatter.chunks?.(report, { color: false }) ?? formatter.format(report, { color: false }).text);
     } catch (error) {
       throw new NetcheckError('E_OUTPUT', `--output ${output.path}: ${(error as Error).message}`);
     }
   }
   if (stdoutFormat === 'none') return undefined;
   const color = stdoutFormat === 'human' && process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '';
-  const rendered: FormatOutput = FORMATTERS[stdoutFormat].format(report, { color });
+  const formatter = FORMATTERS[stdoutFormat];
+  if (formatter.chunks !== undefined) {
+    for (const piece of formatter.chunks(report, { color })) process.stdout.write(piece);
+    return undefined;
+  }
+  const rendered: FormatOutput = formatter.format(report, { color });
   process.stdout.write(rendered.text);
   return rendered.exitCode;
 }

@@ -1,6 +1,6 @@
 import { formatHtml } from './html.js';
 import { formatHuman } from './human.js';
-import { formatJson } from './json.js';
+import { formatJson, jsonChunks } from './json.js';
 import { formatJunit } from './junit.js';
 import { formatNagios } from './nagios.js';
 import { formatPrometheus } from './prometheus.js';
@@ -24,10 +24,15 @@ export interface Formatter {
   /** File name extension for `--output`, with the dot. */
   readonly extension: string;
   readonly format: (report: Report, options: FormatOptions) => FormatOutput;
+  /**
+   * The same text in pieces, for formats whose text grows with the results: written piece by
+   * piece, a large report is never held whole. Absent: the text is small, use `format`.
+   */
+  readonly chunks?: (report: Report, options: FormatOptions) => Iterable<string>;
 }
 
 const FORMATTER_TABLE = {
-  json: { extension: '.json', format: (report) => ({ text: formatJson(report) }) },
+  json: { extension: '.json', format: (report) => ({ text: formatJson(report) }), chunks: (report) => jsonChunks(report) },
   human: { extension: '.txt', format: (report, { color }) => ({ text: formatHuman(report, { color }) }) },
   prom: { extension: '.prom', format: (report) => ({ text: formatPrometheus(report) }) },
   nagios: { extension: '.txt', format: (report) => formatNagios(report) },

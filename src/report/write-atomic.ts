@@ -3,19 +3,20 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
- * Replace `path` with `text` so that a reader (a Prometheus textfile collector, a dashboard that
+ * Replace `path` with `text` (whole, or in pieces written in order) so that a reader (a Prometheus textfile collector, a dashboard that
  * polls the JSON) sees either the old file or the new one, never a half-written one: write a
  * temporary file in the same directory (rename is atomic only within one file system), flush it
  * to disk, then rename it over the target.
  */
-export async function writeAtomically(path: string, text: string): Promise<void> {
+export async function writeAtomically(path: string, text: string | Iterable<string>): Promise<void> {
   const directory = dirname(path);
   // A dot name ending in .tmp: node_exporter's textfile collector reads only *.prom files.
   const temporary = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const file = await open(temporary, 'wx', 0o644);
   try {
     try {
-      await file.writeFile(text, 'utf8');
+      if (typeof text === 'string') await file.writeFile(text, 'utf8');
+      else for (const piece of text) await file.writeFile(piece, 'utf8');
       await file.sync();
     } finally {
       await file.close();

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { formatJson } from '../../src/report/json.js';
+import { formatJson, jsonChunks } from '../../src/report/json.js';
 import { REPORT_JSON_SCHEMA, reportSchemaText } from '../../src/report/schema.js';
 import { REPORT_SCHEMA_VERSION } from '../../src/report/types.js';
-import type { Report } from '../../src/report/types.js';
+import type { ProbeResult, Report } from '../../src/report/types.js';
 import { SAMPLE_REPORT } from '../fixtures/report-sample.js';
 import { expectGolden } from './golden.js';
 
@@ -47,6 +47,17 @@ describe('formatJson', () => {
     const resultLines = text.split('\n').filter((line) => line.startsWith('    {"id":'));
     expect(resultLines).toHaveLength(SAMPLE_REPORT.results.length);
     expect(text).toContain('\n  ],\n  "notTestable": [');
+  });
+
+  it('gives the same text in pieces, across the boundaries between pieces', () => {
+    const many = Array.from({ length: 2500 }, (_, i) => ({ ...(SAMPLE_REPORT.results[i % SAMPLE_REPORT.results.length] as ProbeResult), id: `r${i}` }));
+    for (const results of [many, many.slice(0, 1000), many.slice(0, 1001), SAMPLE_REPORT.results, []]) {
+      const report = { ...SAMPLE_REPORT, results };
+      const pieces = [...jsonChunks(report)];
+      expect(pieces.join('')).toBe(formatJson(report));
+      expect(JSON.parse(pieces.join(''))).toEqual(report);
+      expect(pieces.length).toBe(results.length === 0 ? 3 : 3 + Math.ceil(results.length / 1000));
+    }
   });
 
   it('writes an empty result list as []', () => {

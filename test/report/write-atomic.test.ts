@@ -85,6 +85,30 @@ describe('writeAtomically', () => {
     expect(await readdir(directory)).toEqual(['report.json']);
   });
 
+  it('writes text given in pieces, in order, multi-byte characters included', async () => {
+    const file = join(directory, 'report.json');
+    function* pieces(): Generator<string> {
+      yield '{"a":';
+      yield '"é→✓"';
+      yield '}\n';
+    }
+    await writeAtomically(file, pieces());
+    expect(await readFile(file, 'utf8')).toBe('{"a":"é→✓"}\n');
+    expect(await readdir(directory)).toEqual(['report.json']);
+  });
+
+  it('leaves the old file and no temporary one when producing a piece fails', async () => {
+    const file = join(directory, 'report.json');
+    await writeAtomically(file, 'old\n');
+    function* failing(): Generator<string> {
+      yield 'new, half';
+      throw new Error('formatter failed');
+    }
+    await expect(writeAtomically(file, failing())).rejects.toThrow('formatter failed');
+    expect(await readFile(file, 'utf8')).toBe('old\n');
+    expect(await readdir(directory)).toEqual(['report.json']);
+  });
+
   it('rejects and cleans up when the rename fails', async () => {
     const target = join(directory, 'is-a-directory');
     await mkdir(target);
