@@ -80,6 +80,9 @@ const dnsProbe = defineProbe({
       summary: 'UDP answered but truncated, and the TCP retry failed: large answers will not get through',
     },
   },
+  async prepare() {
+    await loadDnsPacket();
+  },
   async run(target, ctx) {
     // Before the clock starts: only the first probe of the process waits for it, and not on the network.
     const library = await loadDnsPacket();

@@ -6,7 +6,7 @@ import { classifyErrno } from './lib/errno.js';
 import { echoCommand } from './lib/icmp-command.js';
 import type { EchoResult } from './lib/icmp-echo.js';
 import { isTimeExceeded, type IpFamily } from './lib/icmp-packet.js';
-import { echoRaw } from './lib/icmp-raw.js';
+import { echoRaw, loadRawSocket } from './lib/icmp-raw.js';
 import { connectFailureFacts, resolveAddress } from './lib/tcp-connect.js';
 import { defineProbe, type Evidence, type ProbeFacts } from './types.js';
 
@@ -67,6 +67,9 @@ const icmpProbe = defineProbe({
   summary: 'ICMP echo: reply with RTT and TTL, unreachable with its ICMP code, or silence',
   optionsSchema,
   reasons: ICMP_REASONS,
+  async prepare() {
+    await loadRawSocket();
+  },
   async run(target, ctx) {
     const clock = new PhaseClock();
     if (ctx.signal.aborted) return { state: 'error', reason: 'aborted', message: 'run interrupted', timings: clock.done() };

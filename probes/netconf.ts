@@ -99,6 +99,9 @@ const netconfProbe = defineProbe({
   summary: 'NETCONF over SSH: login, netconf subsystem, server hello and capabilities (SSH transport only without credentials)',
   optionsSchema,
   reasons: { ...NETCONF_REASONS, ...SSH_TRANSPORT_REASONS },
+  async prepare() {
+    await Promise.all([loadSsh2(), loadXmlLibrary()]);
+  },
   async run(target, ctx) {
     const login = ctx.credentials.ssh;
     const usable = login !== undefined && (login.password !== undefined || login.privateKey !== undefined);

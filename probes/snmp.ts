@@ -103,6 +103,9 @@ const snmpProbe = defineProbe({
         'the agent answered SNMPv3 discovery but not the authenticated GET: it drops this user\'s messages (check keys, protocols, ACL)',
     },
   },
+  async prepare() {
+    await loadNetSnmp();
+  },
   async run(target, ctx) {
     const credentials = ctx.credentials.snmp;
     // net-snmp does the v3 GET. Loaded before the clock starts: only the first probe of the

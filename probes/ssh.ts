@@ -27,6 +27,9 @@ const sshProbe = defineProbe({
     'ssh-ok': { outcome: 'ok', summary: 'an SSH-2 server answered and completed the key exchange' },
     ...SSH_TRANSPORT_REASONS,
   },
+  async prepare() {
+    await loadSsh2();
+  },
   async run(target, ctx) {
     // Before the clock starts: only the first probe of the process waits for it, and not on the network.
     const ssh2 = await loadSsh2();

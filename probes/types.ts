@@ -87,6 +87,13 @@ export interface ProbeDefinition<Options = Record<string, never>> {
    * stop when `ctx.signal` aborts, and never read more than `ctx.maxBytes`.
    */
   run(target: ProbeTarget, ctx: ProbeContext<Options>): Promise<ProbeFacts>;
+  /**
+   * Loads what `run` needs from disk (its third-party libraries), once per process. The runner
+   * calls it for every kind in the plan before the first deadline starts, so that loading a
+   * library (ssh2 takes 70 ms or more of one turn) never counts against a probe's time. Must not
+   * reject: a library that fails to load is reported by `run`, as a local error.
+   */
+  prepare?(): Promise<void>;
 }
 
 /** Define a probe with its option type inferred from its schema. */

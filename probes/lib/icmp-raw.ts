@@ -32,7 +32,7 @@ import { lazyModule } from './lazy-module.js';
  */
 
 /** A native addon: when it cannot be loaded, the raw method is unavailable and `auto` uses the ping command. */
-const loadRawSocket = lazyModule('raw-socket', async () => (await import('raw-socket')).default);
+export const loadRawSocket = lazyModule('raw-socket', async () => (await import('raw-socket')).default);
 
 /** Our echo identifier for this process; replies and errors are matched on it and on the sequence number. */
 const IDENTIFIER = randomInt(1, 0xffff);

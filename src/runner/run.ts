@@ -41,6 +41,8 @@ const DATAGRAM_RETRY_SPACING_MS = 1000;
 export async function runPlan(probes: readonly PlannedProbe[], settings: RunSettings): Promise<RunOutcome> {
   // Datagram retries wait on the run signal; thousands at once are expected, not a leak.
   setMaxListeners(0, settings.signal);
+  // Libraries load before any deadline starts: the first probes of a kind must not pay for them.
+  await Promise.all([...new Set(probes.map((planned) => planned.probe))].map((kind) => probeFor(kind).prepare?.()));
   const deadlines = new Deadlines(settings.timeoutMs, settings.signal);
   const admission = new Admission(settings.concurrency, settings.timeoutMs);
   const results: (ProbeResult | undefined)[] = new Array(probes.length);

@@ -64,7 +64,10 @@ const { runProbe, tcpTarget, udpTarget } = await import(${JSON.stringify(dist('t
 const server = net.createServer((socket) => socket.end());
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = server.address().port;
+// prepare() must resolve even when the library cannot be loaded: run() reports it.
+const prepared = await Promise.allSettled(Object.values(PROBES).map((probe) => probe.prepare?.()));
 const facts = {
+  prepared: prepared.map((outcome) => outcome.status),
   tcp: await runProbe(PROBES.tcp, tcpTarget(port)),
   ssh: await runProbe(PROBES.ssh, tcpTarget(port)),
   netconf: await runProbe(PROBES.netconf, tcpTarget(port)),
@@ -81,7 +84,8 @@ describe('probe libraries are loaded on first use', () => {
     writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
     writeFileSync(join(dir, 'child.mjs'), SCRIPT);
     const { stdout } = await run(process.execPath, [join(dir, 'child.mjs')], { timeout: 30_000 });
-    const facts = JSON.parse(stdout) as Record<string, { state: string; reason: string; message?: string }>;
+    const { prepared, ...facts } = JSON.parse(stdout) as { prepared: string[] } & Record<string, { state: string; reason: string; message?: string }>;
+    expect(new Set(prepared)).toEqual(new Set(['fulfilled']));
 
     expect(facts.tcp).toMatchObject({ state: 'open' });
     for (const [kind, library] of [['ssh', 'ssh2'], ['netconf', 'ssh2'], ['dns', 'dns-packet'], ['snmp', 'net-snmp']] as const) {
