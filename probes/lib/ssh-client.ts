@@ -52,8 +52,16 @@ type Phase = 'kex' | 'auth' | 'session';
 // Everything ssh2 supports after its modern defaults: only wanted to read an old NE's host key.
 // ssh2 accepts a RegExp in `append` (utils.js generateAlgorithmList); @types/ssh2 does not say so.
 const ALL_SUPPORTED = /./ as unknown as string;
+/**
+ * Key exchange: ECDH on P-256 first, then ssh2's defaults (curve25519 next). Both are modern and
+ * any current server has both; P-256 through Node's ECDH object costs 180 us a key exchange here,
+ * against 400 us for curve25519 the way ssh2 does it (through KeyObjects, slow under OpenSSL 3),
+ * measured on Node 20: 12% of an SSH probe's CPU, thousands of times a night.
+ */
+const KEX_PREFERENCE = { remove: 'ecdh-sha2-nistp256', prepend: 'ecdh-sha2-nistp256' };
+const ALGORITHMS = { kex: KEX_PREFERENCE } as unknown as Algorithms;
 const LEGACY_ALGORITHMS = {
-  kex: { append: ALL_SUPPORTED },
+  kex: { ...KEX_PREFERENCE, append: ALL_SUPPORTED },
   serverHostKey: { append: ALL_SUPPORTED },
   cipher: { append: ALL_SUPPORTED },
   hmac: { append: ALL_SUPPORTED },
@@ -216,7 +224,7 @@ export function startSshClient(
     debug: (line: string) => {
       if (line.startsWith('Handshake: (remote) ') && remoteLists.length < 8) remoteLists.push(line.slice(20, 420));
     },
-    ...(options.legacyAlgorithms ? { algorithms: LEGACY_ALGORITHMS } : {}),
+    algorithms: options.legacyAlgorithms ? LEGACY_ALGORITHMS : ALGORITHMS,
   };
   try {
     client.connect({
