@@ -54,8 +54,8 @@ export function renderResults(r: BenchReport): string {
         `\`--only tcp\`, planned, run and reported (JSON file) in a process of its own; wall = process start to exit. ` +
         `Medians of ${r.runs} run(s); nmap runs right after each psm-netcheck run.`,
       '',
-      row(['hosts', 'probes (filtered)', 'psm-netcheck wall s', 'of which probing s', 'probes/s', 'peak RSS MB', 'loop delay p99 / max ms', 'nmap -sT wall s', 'psm-netcheck / nmap', 'wrong states psm / nmap', 'load (1 min)']),
-      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      row(['hosts', 'probes (filtered)', 'psm-netcheck wall s', 'of which probing s', 'probes/s', 'peak RSS MB', 'loop delay p99 / max ms', 'nmap -sT wall s', 'psm-netcheck / nmap', 'Node floor wall s (probing s)', 'wrong states psm / nmap / floor', 'load (1 min)']),
+      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     );
     for (const t of r.tcp) {
       const s = summarizeTcp(t);
@@ -72,12 +72,19 @@ export function renderResults(r: BenchReport): string {
           `${round(median(t.psm.map((p) => p.metrics.loopDelay.p99)))} / ${round(median(t.psm.map((p) => p.metrics.loopDelay.max)))}`,
           `${seconds(nmapFixed)}${extra}`,
           round(s.psmWall / nmapFixed, 2),
-          `${sum(t.psm.map((p) => p.wrong))} / ${sum(t.nmap.map((n) => n.wrong))}`,
+          `${seconds(s.floorWall)} (${seconds(s.floorProbing)})`,
+          `${sum(t.psm.map((p) => p.wrong))} / ${sum(t.nmap.map((n) => n.wrong))} / ${sum(t.floor.map((f) => f.wrong))}`,
           t.psm.map((p) => p.load.split(' ')[0]).join(', '),
         ]),
       );
     }
-    out.push('', 'nmap: `-sT -Pn -n --max-retries 0` with the timeout as its initial, minimum and maximum RTT timeout and parallelism 1024 (its cap is about 1,014 sockets).', '');
+    out.push(
+      '',
+      'nmap: `-sT -Pn -n --max-retries 0` with the timeout as its initial, minimum and maximum RTT timeout and parallelism 1024 (its cap is about 1,014 sockets).',
+      'Node floor (`bench/node-floor.ts`): the same targets, timeout and concurrency with nothing but the system calls the tcp probe makes ' +
+        '(libuv TCP handles, the same polite close) and no inventory, plan, deadlines, results or report: the least a Node process can do here.',
+      '',
+    );
 
     const largest = r.tcp[r.tcp.length - 1];
     if (largest !== undefined) {

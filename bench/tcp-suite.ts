@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dropRules, fleetInventory, makeFleet, VANTAGE_NAME, type Fleet } from './fleet.js';
-import { loadAverage, median, probeRun, timed, CLI, type Wrap } from './measure.js';
+import { BENCH_DIR, loadAverage, median, probeRun, runChild, timed, CLI, type Wrap } from './measure.js';
 import { nmapArgs, readGrepable, writeHostsFile, type NmapMode } from './nmap.js';
 import type { ProbeRunMetrics } from './probe-run.js';
 
@@ -43,6 +43,16 @@ export interface NmapRun {
   readonly load: string;
 }
 
+/** bench/node-floor.ts: the same sweep with nothing but libuv's TCP handles (see there). */
+export interface FloorRun {
+  /** Process start to exit, as the benchmark saw it. */
+  readonly wallMs: number;
+  readonly probingMs: number;
+  readonly cpuMs: number;
+  readonly systemMs: number;
+  readonly wrong: number;
+}
+
 export interface TcpSizeResult {
   readonly size: number;
   readonly probes: number;
@@ -50,6 +60,7 @@ export interface TcpSizeResult {
   readonly filtered: number;
   readonly psm: readonly PsmTcpRun[];
   readonly nmap: readonly NmapRun[];
+  readonly floor: readonly FloorRun[];
   readonly cli?: { wallMs: number; peakRssMb: number; cpuMs: number; wrong: number; load: string };
   readonly examples: readonly string[];
 }
@@ -68,6 +79,7 @@ export async function runTcpSuite(options: TcpSuiteOptions, log: (line: string) 
     const examples: string[] = [];
     const psm: PsmTcpRun[] = [];
     const nmap: NmapRun[] = [];
+    const floor: FloorRun[] = [];
     for (let run = 1; run <= options.runs; run++) {
       const peers0 = options.peersCpuMs();
       const load = loadAverage();
@@ -92,6 +104,9 @@ export async function runTcpSuite(options: TcpSuiteOptions, log: (line: string) 
         nmap.push({ mode, wallMs: t.wallMs, peakRssMb: t.peakRssMb, cpuMs: t.cpuMs, wrong: nmapWrong, load: nmapLoad });
         log(`tcp ${size} run ${run}: nmap ${mode} ${(t.wallMs / 1000).toFixed(2)} s, ${nmapWrong} wrong (load ${nmapLoad})`);
       }
+      const floorRun = await nodeFloor(options, hostsFile, fleet, measured.metrics.concurrency, path.join(options.dir, `tcp-${size}.floor`));
+      floor.push(floorRun);
+      log(`tcp ${size} run ${run}: Node floor ${(floorRun.wallMs / 1000).toFixed(2)} s, ${floorRun.wrong} wrong`);
     }
     let cli: TcpSizeResult['cli'];
     if (options.cli && size === largest) {
@@ -107,9 +122,28 @@ export async function runTcpSuite(options: TcpSuiteOptions, log: (line: string) 
     }
     const filtered = fleet.dropped.size;
     const probes = fleet.hosts.length * fleet.ports.length;
-    results.push({ size, probes, answered: probes - filtered, filtered, psm, nmap, ...(cli ? { cli } : {}), examples });
+    results.push({ size, probes, answered: probes - filtered, filtered, psm, nmap, floor, ...(cli ? { cli } : {}), examples });
   }
   return results;
+}
+
+/** The floor sweep (bench/node-floor.ts) on the same targets, at psm-netcheck's concurrency. */
+async function nodeFloor(options: TcpSuiteOptions, hostsFile: string, fleet: Fleet, concurrency: number, statesOut: string): Promise<FloorRun> {
+  const script = path.join(BENCH_DIR, 'node-floor.js');
+  const result = await runChild(
+    options.wrap(process.execPath, [script, hostsFile, fleet.ports.join(','), String(options.timeoutMs), String(concurrency), statesOut]),
+    300_000,
+  );
+  const line = result.stdout.trim().split('\n').pop() ?? '';
+  if (result.code !== 0 || !line.startsWith('{')) throw new Error(`node-floor failed (exit ${String(result.code)}):\n${result.stderr.slice(-2000)}`);
+  const measured = JSON.parse(line) as { probingMs: number; cpuMs: number; systemMs: number };
+  let wrong = 0;
+  for (const entry of readFileSync(statesOut, 'utf8').split('\n').filter(Boolean)) {
+    const [target = '', state] = entry.split(' ');
+    const at = target.lastIndexOf(':');
+    if (fleet.expected(target.slice(0, at), Number(target.slice(at + 1))) !== state) wrong++;
+  }
+  return { wallMs: result.wallMs, ...measured, wrong };
 }
 
 /** Results whose state differs from what the fleet was built to show. */
@@ -127,12 +161,14 @@ function checkReport(file: string, fleet: Fleet, examples: string[]): number {
 }
 
 /** Medians over the runs of one size. */
-export function summarizeTcp(result: TcpSizeResult): { psmWall: number; psmRun: number; nmapWall: Record<string, number> } {
+export function summarizeTcp(result: TcpSizeResult): { psmWall: number; psmRun: number; nmapWall: Record<string, number>; floorWall: number; floorProbing: number } {
   const nmapWall: Record<string, number> = {};
   for (const mode of new Set(result.nmap.map((n) => n.mode))) nmapWall[mode] = median(result.nmap.filter((n) => n.mode === mode).map((n) => n.wallMs));
   return {
     psmWall: median(result.psm.map((p) => p.processWallMs)),
     psmRun: median(result.psm.map((p) => p.metrics.phases.run.wallMs)),
     nmapWall,
+    floorWall: median(result.floor.map((f) => f.wallMs)),
+    floorProbing: median(result.floor.map((f) => f.probingMs)),
   };
 }
