@@ -6,6 +6,7 @@ import { formatJson, jsonChunks } from '../../src/report/json.js';
 import { REPORT_JSON_SCHEMA, reportSchemaText } from '../../src/report/schema.js';
 import { REPORT_SCHEMA_VERSION } from '../../src/report/types.js';
 import type { ProbeResult, Report } from '../../src/report/types.js';
+import { REASONS } from '../../src/reasons/catalogue.js';
 import { SAMPLE_REPORT } from '../fixtures/report-sample.js';
 import { expectGolden } from './golden.js';
 
@@ -29,6 +30,10 @@ function reverseKeys(value: unknown): unknown {
 describe('formatJson', () => {
   it('matches the golden file', () => {
     expectGolden('report.json', formatJson(SAMPLE_REPORT));
+  });
+
+  it('uses a sample whose reason codes are all real (the goldens double as examples)', () => {
+    expect(SAMPLE_REPORT.results.map((r) => r.reason).filter((reason) => REASONS[reason] === undefined)).toEqual([]);
   });
 
   it('round-trips every field of the sample', () => {
