@@ -54,7 +54,7 @@ export function renderResults(r: BenchReport): string {
         `\`--only tcp\`, planned, run and reported (JSON file) in a process of its own; wall = process start to exit. ` +
         `Medians of ${r.runs} run(s); nmap runs right after each psm-netcheck run.`,
       '',
-      row(['hosts', 'probes (filtered)', 'psm-netcheck wall s', 'of which probing s', 'probes/s', 'peak RSS MB', 'loop delay p99 / max ms', 'nmap -sT wall s', 'psm-netcheck / nmap', 'Node floor wall s (probing s)', 'wrong states psm / nmap / floor', 'load (1 min)']),
+      row(['hosts', 'probes (filtered)', 'psm-netcheck wall s', 'of which probing s', 'probes/s', 'peak RSS MB (heap kept)', 'loop delay p99 / max ms', 'nmap -sT wall s', 'psm-netcheck / nmap', 'Node floor wall s (probing s)', 'wrong states psm / nmap / floor', 'load (1 min)']),
       row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     );
     for (const t of r.tcp) {
@@ -68,7 +68,7 @@ export function renderResults(r: BenchReport): string {
           seconds(s.psmWall),
           seconds(s.psmRun),
           round(t.probes / (s.psmWall / 1000)),
-          round(median(t.psm.map((p) => p.metrics.peakRssMb))),
+          `${round(median(t.psm.map((p) => p.metrics.peakRssMb)))} (${round(median(t.psm.map((p) => p.metrics.keptHeapMb ?? NaN)))})`,
           `${round(median(t.psm.map((p) => p.metrics.loopDelay.p99)))} / ${round(median(t.psm.map((p) => p.metrics.loopDelay.max)))}`,
           `${seconds(nmapFixed)}${extra}`,
           round(s.psmWall / nmapFixed, 2),
@@ -83,6 +83,9 @@ export function renderResults(r: BenchReport): string {
       'nmap: `-sT -Pn -n --max-retries 0` with the timeout as its initial, minimum and maximum RTT timeout and parallelism 1024 (its cap is about 1,014 sockets).',
       'Node floor (`bench/node-floor.ts`): the same targets, timeout and concurrency with nothing but the system calls the tcp probe makes ' +
         '(libuv TCP handles, the same polite close) and no inventory, plan, deadlines, results or report: the least a Node process can do here.',
+      '',
+      'Heap kept: the V8 heap after a full collection once everything is measured, with the report still held: what the check keeps. ' +
+        'Peak RSS above it is garbage that V8 let accumulate while allocation was fast, and Node itself.',
       '',
     );
 
@@ -139,7 +142,7 @@ export function renderResults(r: BenchReport): string {
         'CLI and TL1 (SSH key exchange or telnet banner), SNMP get, plus traceroute for BTI7800s; the PSM server\'s other paths (a few dozen). ' +
         'The simulated elements run in other processes on the same two cores. "wrong": a dropped path not reported filtered, or any other path not passing.',
       '',
-      row(['elements', 'probes (dropped)', 'wall s', 'of which probing s', 'peak RSS MB', 'loop delay p99 / max ms', 'prober CPU s', 'simulator CPU s', 'wrong', 'load (1 min)']),
+      row(['elements', 'probes (dropped)', 'wall s', 'of which probing s', 'peak RSS MB (heap kept)', 'loop delay p99 / max ms', 'prober CPU s', 'simulator CPU s', 'wrong', 'load (1 min)']),
       row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     );
     for (const f of r.full) {
@@ -149,7 +152,7 @@ export function renderResults(r: BenchReport): string {
           `${f.probes} (${f.dropped})`,
           seconds(median(f.runs.map((x) => x.processWallMs))),
           seconds(median(f.runs.map((x) => x.metrics.phases.run.wallMs))),
-          round(median(f.runs.map((x) => x.metrics.peakRssMb))),
+          `${round(median(f.runs.map((x) => x.metrics.peakRssMb)))} (${round(median(f.runs.map((x) => x.metrics.keptHeapMb ?? NaN)))})`,
           `${round(median(f.runs.map((x) => x.metrics.loopDelay.p99)))} / ${round(median(f.runs.map((x) => x.metrics.loopDelay.max)))}`,
           seconds(median(f.runs.map((x) => totalCpu(x.metrics)))),
           seconds(median(f.runs.map((x) => x.simulatorCpuMs))),

@@ -52,7 +52,8 @@ export interface ProbeRun {
 /** One in-process check (bench/probe-run.ts) in a child of its own. */
 export async function probeRun(wrap: Wrap, args: ProbeRunArgs, nodeFlags: readonly string[] = []): Promise<ProbeRun> {
   const script = path.join(BENCH_DIR, 'probe-run.js');
-  const result = await runChild(wrap(process.execPath, [...nodeFlags, script, JSON.stringify(args)]), 600_000);
+  // --expose-gc only for the collection after the last phase (keptHeapMb); no phase calls it.
+  const result = await runChild(wrap(process.execPath, ['--expose-gc', ...nodeFlags, script, JSON.stringify(args)]), 600_000);
   const line = result.stdout.trim().split('\n').pop() ?? '';
   if (result.code !== 0 || !line.startsWith('{')) {
     throw new Error(`probe-run failed (exit ${String(result.code)}):\n${result.stderr.slice(-3000)}`);

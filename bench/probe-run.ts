@@ -50,6 +50,11 @@ export interface ProbeRunMetrics {
   readonly loopDelayMaxOverall: number;
   /** Peak resident set (VmHWM), MB. */
   readonly peakRssMb: number;
+  /**
+   * What the check keeps: the V8 heap after a full collection at the very end (the report and
+   * its results still referenced), MB. Peak RSS minus this is garbage V8 let accumulate.
+   */
+  readonly keptHeapMb?: number;
   readonly summary: Record<string, number>;
 }
 
@@ -105,6 +110,11 @@ await writeOutputs(report, args.report === undefined ? [] : [{ format: 'json', p
 const write = phase();
 overall.disable();
 
+const peak = peakRssMb();
+// After every phase is measured: a full collection (probe-run runs with --expose-gc) leaves what
+// the check holds, the report above all; the report stays referenced until after it.
+globalThis.gc?.();
+const keptHeapMb = globalThis.gc === undefined ? undefined : Math.round(process.memoryUsage().heapUsed / 1048576);
 const metrics: ProbeRunMetrics = {
   wallMs: performance.now(),
   phases: { startup, load, plan: plan ?? { wallMs: 0, cpuMs: 0 }, run, write },
@@ -118,7 +128,8 @@ const metrics: ProbeRunMetrics = {
     mean: toMs(during.mean),
   },
   loopDelayMaxOverall: toMs(overall.max),
-  peakRssMb: peakRssMb(),
+  peakRssMb: peak,
+  ...(keptHeapMb === undefined ? {} : { keptHeapMb }),
   summary: { ...report.summary },
 };
 process.stdout.write(`${JSON.stringify(metrics)}\n`);
