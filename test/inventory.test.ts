@@ -34,7 +34,7 @@ describe('inventory.example.yaml', () => {
     const inventory = await loadInventory(examplePath, { requireSecrets: false, env: {} });
     expect(inventory.source).toBe(examplePath);
     expect(inventory.name).toBe('example-deployment');
-    expect(inventory.defaults).toEqual({ timeoutMs: 2000, retries: 1, concurrency: 0, perHostConcurrency: 2, maxBytes: 65536 });
+    expect(inventory.defaults).toEqual({ timeoutMs: 2000, retries: 1, concurrency: 0, perHostConcurrency: 2, maxBytes: 65536, maxRate: 0 });
     const roles = new Set(inventory.hosts.flatMap((host) => host.roles));
     expect([...roles].sort()).toEqual([...ROLES].sort());
     const neTypes = inventory.hosts.flatMap((host) => (host.neType ? [host.neType] : []));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { schedule, type Scheduled } from '../src/runner/scheduler.js';
 import { autoConcurrency } from '../src/runner/limits.js';
 
@@ -53,6 +53,57 @@ describe('scheduler', () => {
     const tasks = Array.from({ length: 100 }, (_, i) => t.task(`h${i}`, i));
     await schedule(tasks, { global: 5, perKey: 1 }, (r) => { done.push(r); if (done.length === 5) stop = true; }, () => stop);
     expect(done.length).toBeLessThan(100);
+  });
+
+  describe('with a start rate (fake clock: these count starts in virtual time, nothing is timed)', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    });
+
+    async function startTimes(count: number, maxRate: number, global = 1000): Promise<number[]> {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      // The scheduler reads performance.now() (probes/lib/clock.ts): the same fake clock.
+      vi.spyOn(performance, 'now').mockImplementation(() => Date.now());
+      const t0 = Date.now();
+      const starts: number[] = [];
+      const tasks = Array.from({ length: count }, (_, i) => ({
+        key: `h${i % 50}`,
+        run: async () => {
+          starts.push(Date.now() - t0);
+          return i;
+        },
+      }));
+      let finished = false;
+      const done = schedule(tasks, { global, perKey: 4, maxRate }, () => undefined, () => false).then(() => (finished = true));
+      for (let ms = 0; ms < 60_000 && !finished; ms += 10) await vi.advanceTimersByTimeAsync(10);
+      await done;
+      return starts;
+    }
+
+    it('starts at most maxRate tasks a second, a tenth of a second of them at once', async () => {
+      const starts = await startTimes(300, 100);
+      expect(starts).toHaveLength(300);
+      // The first tenth of a second: the burst of 10 and the 10 the rate adds meanwhile.
+      expect(starts.filter((t) => t < 100).length).toBeLessThanOrEqual(21);
+      // Any one-second window holds at most a second's worth plus the burst.
+      for (const from of starts) expect(starts.filter((t) => t >= from && t < from + 1000).length).toBeLessThanOrEqual(111);
+      // And it does not hold back more than it must: 300 starts take about 2.9 s.
+      expect(Math.max(...starts)).toBeLessThan(3200);
+    });
+
+    it('still starts every task when the rate is below one a tick', async () => {
+      const starts = await startTimes(5, 2);
+      expect(starts).toHaveLength(5);
+      expect(Math.max(...starts)).toBeGreaterThanOrEqual(1500);
+    });
+  });
+
+  it('does not limit the rate when maxRate is 0', async () => {
+    const done: number[] = [];
+    const tasks = Array.from({ length: 1000 }, (_, i) => ({ key: `h${i}`, run: async () => i }));
+    await schedule(tasks, { global: 1000, perKey: 1, maxRate: 0 }, (r) => done.push(r), () => false);
+    expect(done).toHaveLength(1000);
   });
 
   it('resolves at once for an empty plan', async () => {

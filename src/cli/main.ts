@@ -33,6 +33,7 @@ program
   .option('--retries <n>', 'extra attempts after a timeout (default: inventory, else 1)')
   .option('--concurrency <n>', 'probes in flight in all; 0 = from the file-descriptor limit (default: inventory, else 0)')
   .option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)')
+  .option('--max-rate <n>', 'probes started per second in all; 0 = no limit (default: inventory, else 0)')
   .option('--only <probe...>', 'run only these probe kinds (e.g. tcp icmp)')
   .option('--compare <previous.json>', 'report what changed since a previous JSON report')
   .option('--lock <file>', 'refuse to start while another run holds this lock file (for cron)')
@@ -94,6 +95,7 @@ program
   .option('--retries <n>', 'extra attempts after a timeout (default: inventory, else 1)')
   .option('--concurrency <n>', 'probes in flight in all; 0 = from the file-descriptor limit (default: inventory, else 0)')
   .option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)')
+  .option('--max-rate <n>', 'probes started per second in all; 0 = no limit (default: inventory, else 0)')
   .option('--only <probe...>', 'run only these probe kinds (e.g. tcp icmp)')
   // A service's journal should say when it listens and how each run went: info, not warn.
   .addOption(logLevel().default('info'))
@@ -136,6 +138,7 @@ program
   .option('--retries <n>', 'extra attempts after a timeout (default: inventory, else 1)')
   .option('--concurrency <n>', 'probes in flight in all; 0 = from the file-descriptor limit (default: inventory, else 0)')
   .option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)')
+  .option('--max-rate <n>', 'probes started per second in all; 0 = no limit (default: inventory, else 0)')
   .option('--only <probe...>', 'run only these probe kinds in the outbound checks (e.g. tcp icmp)')
   .option('--no-progress', 'no progress display on stderr')
   .addOption(logLevel())

@@ -9,6 +9,7 @@ export interface RunFlags {
   readonly retries?: string;
   readonly concurrency?: string;
   readonly perHost?: string;
+  readonly maxRate?: string;
 }
 
 export interface EffectiveSettings {
@@ -17,6 +18,8 @@ export interface EffectiveSettings {
   readonly concurrency: number;
   readonly perHostConcurrency: number;
   readonly maxBytes: number;
+  /** Probes started per second, at most; 0: no limit. */
+  readonly maxRate: number;
 }
 
 /** Inventory defaults, then command-line flags; `concurrency: 0` becomes the automatic size. */
@@ -27,12 +30,14 @@ export function effectiveSettings(defaults: Defaults, flags: RunFlags): Effectiv
     flags.concurrency === undefined ? defaults.concurrency : integerFlag('--concurrency', flags.concurrency, 0, 65536);
   const perHostConcurrency =
     flags.perHost === undefined ? defaults.perHostConcurrency : integerFlag('--per-host', flags.perHost, 1, 1024);
+  const maxRate = flags.maxRate === undefined ? defaults.maxRate : integerFlag('--max-rate', flags.maxRate, 0, 1_000_000);
   return {
     timeoutMs,
     retries,
     concurrency: concurrency === 0 ? autoConcurrency() : concurrency,
     perHostConcurrency,
     maxBytes: defaults.maxBytes,
+    maxRate,
   };
 }
 

@@ -21,6 +21,7 @@ export const DEFAULT_SETTINGS: Defaults = {
   concurrency: 0,
   perHostConcurrency: 4,
   maxBytes: 65536,
+  maxRate: 0,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -305,6 +306,10 @@ const defaultsSection = z
     ),
     maxBytes: count(1, DEFAULT_SETTINGS.maxBytes, 'bytes').describe(
       'Bytes read from one peer in one probe, at most. Default 65536.',
+    ),
+    maxRate: count(0, DEFAULT_SETTINGS.maxRate, 'probes started per second').describe(
+      'Probes started per second, at most, all hosts together; 0 = no limit. For firewalls or IDS that count new ' +
+        'connections per second (SYN-flood protection). Default 0.',
     ),
     credentials: roleDefaults.optional(),
   })

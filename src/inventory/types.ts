@@ -20,6 +20,8 @@ export interface Defaults {
   readonly perHostConcurrency: number;
   /** Byte limit for everything read from one peer in one probe. @default 65536 */
   readonly maxBytes: number;
+  /** Probes started per second, all hosts together. @default 0 = no limit */
+  readonly maxRate: number;
 }
 
 export interface Host {

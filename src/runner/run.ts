@@ -18,6 +18,8 @@ export interface RunSettings {
   readonly concurrency: number;
   readonly perHostConcurrency: number;
   readonly maxBytes: number;
+  /** Probes started per second, at most (retries are not counted); 0: no limit. */
+  readonly maxRate: number;
   /** Aborted on Ctrl-C / SIGTERM: no new probe starts, running ones stop. */
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -53,7 +55,7 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunSett
   try {
     await schedule(
       tasks,
-      { global: settings.concurrency, perKey: settings.perHostConcurrency, timeoutMs: settings.timeoutMs, admission },
+      { global: settings.concurrency, perKey: settings.perHostConcurrency, timeoutMs: settings.timeoutMs, admission, maxRate: settings.maxRate },
       (result) => {
         if (result !== undefined) settings.onResult?.(result);
       },

@@ -34,6 +34,12 @@ export interface Limits {
   readonly timeoutMs?: number;
   /** The admission to use (the runner feeds it each attempt's outcome); made here when absent. */
   readonly admission?: Admission;
+  /**
+   * Tasks started per second, at most, all keys together; absent or 0: no limit. For networks
+   * whose firewalls or IDS count new connections per second (SYN-flood protection), as nmap's
+   * --max-rate. A tenth of a second's worth may start at once.
+   */
+  readonly maxRate?: number;
 }
 
 export function schedule<T>(
@@ -68,6 +74,8 @@ export function schedule<T>(
   let dueAt = 0;
   let bound = false;
   const admission = limits.admission ?? new Admission(limits.global, limits.timeoutMs ?? Infinity);
+  const rate = limits.maxRate !== undefined && limits.maxRate > 0 ? new StartRate(limits.maxRate, now()) : undefined;
+  let rateTimer: NodeJS.Timeout | undefined;
   return new Promise((resolve) => {
     // Starts what the limits allow, at most START_BATCH per turn of the event loop: starting
     // thousands at once would hold the loop for a second, and every deadline and timing measured
@@ -78,12 +86,16 @@ export function schedule<T>(
       if (dueAt > 0) admission.turn(at - dueAt, bound, at);
       dueAt = 0;
       const capacity = limits.adaptive === false ? limits.global : admission.capacity;
-      let budget = START_BATCH;
+      const allowed = rate === undefined ? START_BATCH : Math.min(START_BATCH, rate.available(at));
+      let budget = allowed;
       while (active < capacity && head < ring.length && !stopped()) {
         if (budget-- === 0) {
-          due();
+          // Out of this turn's batch: next turn. Out of the rate's allowance: when it refills.
+          if (allowed === START_BATCH) due();
+          else waitForRate();
           break;
         }
+        rate?.take();
         const queue = ring[head++] as KeyQueue<T>;
         queue.queued = false;
         const task = queue.items[queue.next] as Scheduled<T>;
@@ -101,7 +113,17 @@ export function schedule<T>(
         ring.splice(0, head);
         head = 0;
       }
-      if (active === 0 && (head >= ring.length || stopped())) resolve();
+      if (active === 0 && (head >= ring.length || stopped())) {
+        clearTimeout(rateTimer);
+        resolve();
+      }
+    };
+    const waitForRate = (): void => {
+      if (rateTimer !== undefined || rate === undefined) return;
+      rateTimer = setTimeout(() => {
+        rateTimer = undefined;
+        due();
+      }, rate.msUntilNext(now()));
     };
     const due = (): void => {
       if (!pumpPending) {
@@ -123,3 +145,35 @@ export function schedule<T>(
 
 /** Tasks started per turn of the event loop (a TCP connect costs tens of microseconds to start). */
 const START_BATCH = 256;
+
+/** A token bucket: `perSecond` starts a second, at most a tenth of a second's worth at once. */
+class StartRate {
+  readonly #perMs: number;
+  readonly #burst: number;
+  #tokens: number;
+  #at: number;
+
+  constructor(perSecond: number, at: number) {
+    this.#perMs = perSecond / 1000;
+    this.#burst = Math.max(1, perSecond / 10);
+    this.#tokens = this.#burst;
+    this.#at = at;
+  }
+
+  /** Whole starts allowed now. */
+  available(at: number): number {
+    this.#tokens = Math.min(this.#burst, this.#tokens + (at - this.#at) * this.#perMs);
+    this.#at = at;
+    return Math.floor(this.#tokens);
+  }
+
+  take(): void {
+    this.#tokens -= 1;
+  }
+
+  /** Milliseconds until the next start is allowed (at least 1). */
+  msUntilNext(at: number): number {
+    const missing = 1 - (this.#tokens + (at - this.#at) * this.#perMs);
+    return Math.max(1, Math.ceil(missing / this.#perMs));
+  }
+}
