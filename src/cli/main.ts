@@ -7,7 +7,20 @@ import { handleFailure } from './failure.js';
  * The command line. Each command's module is imported only when that command runs, so that
  * `--version` and `--help` start fast.
  */
-const program = new Command('psm-netcheck')
+class NetcheckCommand extends Command {
+  /** Several options at once: the run flags that check, serve and preflight share. */
+  addOptions(options: readonly Option[]): this {
+    for (const option of options) this.addOption(option);
+    return this;
+  }
+
+  // Commander's documented way to make every subcommand of this class.
+  override createCommand(name?: string): NetcheckCommand {
+    return new NetcheckCommand(name);
+  }
+}
+
+const program = new NetcheckCommand('psm-netcheck')
   .description('Verify the network paths of a proNX Service Manager deployment against the vendor port matrix')
   .version(TOOL_VERSION)
   .showHelpAfterError()
@@ -17,6 +30,14 @@ const inventoryOption = (): Option =>
   new Option('-i, --inventory <file>', 'inventory YAML file').makeOptionMandatory();
 const fromOption = (): Option =>
   new Option('--from <host>', 'vantage host name (default: the host that has one of this machine\'s addresses)');
+/** The flags of every command that runs probes (src/cli/settings.ts): each overrides the inventory's defaults. */
+const runFlagOptions = (): Option[] => [
+  new Option('--timeout <duration>', 'per-probe deadline, e.g. 2s (default: inventory, else 2s)'),
+  new Option('--retries <n>', 'extra attempts after a timeout (default: inventory, else 1)'),
+  new Option('--concurrency <n>', 'probes in flight in all; 0 = from the file-descriptor limit (default: inventory, else 0)'),
+  new Option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)'),
+  new Option('--max-rate <n>', 'probes started per second in all; 0 = no limit (default: inventory, else 0)'),
+];
 const logLevel = (): Option =>
   new Option('--log-level <level>', 'pino log level on stderr')
     .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -29,11 +50,7 @@ program
   .addOption(fromOption())
   .option('-o, --output <[format=]file...>', 'write a report file atomically; format from the extension or given as json=, prom=, nagios=, junit=, html=, human=')
   .addOption(new Option('-f, --format <format>', 'report on stdout').choices(['human', 'json', 'prom', 'nagios', 'junit', 'html', 'none']).default('human'))
-  .option('--timeout <duration>', 'per-probe deadline, e.g. 2s (default: inventory, else 2s)')
-  .option('--retries <n>', 'extra attempts after a timeout (default: inventory, else 1)')
-  .option('--concurrency <n>', 'probes in flight in all; 0 = from the file-descriptor limit (default: inventory, else 0)')
-  .option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)')
-  .option('--max-rate <n>', 'probes started per second in all; 0 = no limit (default: inventory, else 0)')
+  .addOptions(runFlagOptions())
   .option('--only <probe...>', 'run only these probe kinds (e.g. tcp icmp)')
   .option('--compare <previous.json>', 'report what changed since a previous JSON report')
   .option('--lock <file>', 'refuse to start while another run holds this lock file (for cron)')
@@ -91,11 +108,7 @@ program
   .addOption(fromOption())
   .option('--interval <duration>', 'time between the starts of two runs, at least 1s; a run still going at the next tick skips it', '5m')
   .option('--listen <[host:]port>', 'HTTP address; keep it on loopback unless a firewall guards it (port 0: any free port, logged)', '127.0.0.1:9469')
-  .option('--timeout <duration>', 'per-probe deadline, e.g. 2s (default: inventory, else 2s)')
-  .option('--retries <n>', 'extra attempts after a timeout (default: inventory, else 1)')
-  .option('--concurrency <n>', 'probes in flight in all; 0 = from the file-descriptor limit (default: inventory, else 0)')
-  .option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)')
-  .option('--max-rate <n>', 'probes started per second in all; 0 = no limit (default: inventory, else 0)')
+  .addOptions(runFlagOptions())
   .option('--only <probe...>', 'run only these probe kinds (e.g. tcp icmp)')
   // A service's journal should say when it listens and how each run went: info, not warn.
   .addOption(logLevel().default('info'))
@@ -134,11 +147,7 @@ program
   .option('-o, --output <[format=]file...>', 'write a report file atomically: json or human (.json, .txt)')
   .addOption(new Option('-f, --format <format>', 'report on stdout').choices(['human', 'json', 'none']).default('human'))
   .option('--via-responder <host...>', 'probe these hosts through `psm-netcheck respond` (PSM not installed there yet)')
-  .option('--timeout <duration>', 'per-probe deadline, e.g. 2s (default: inventory, else 2s)')
-  .option('--retries <n>', 'extra attempts after a timeout (default: inventory, else 1)')
-  .option('--concurrency <n>', 'probes in flight in all; 0 = from the file-descriptor limit (default: inventory, else 0)')
-  .option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)')
-  .option('--max-rate <n>', 'probes started per second in all; 0 = no limit (default: inventory, else 0)')
+  .addOptions(runFlagOptions())
   .option('--only <probe...>', 'run only these probe kinds in the outbound checks (e.g. tcp icmp)')
   .option('--no-progress', 'no progress display on stderr')
   .addOption(logLevel())
