@@ -435,7 +435,7 @@ describe('bad inventories', () => {
 
   it('exposes each issue as data', () => {
     try {
-      parseInventory('hosts:\n  - name: a\n    role: noc\n    addresses: [1.2.3.999]\n', 'lab.yaml', scratch);
+      parseInventory('hosts:\n  - name: a\n    role: noc\n    addresses: [192.0.2.999]\n', 'lab.yaml', scratch);
       expect.unreachable();
     } catch (error) {
       expect((error as InventoryError).issues).toEqual([
@@ -444,7 +444,7 @@ describe('bad inventories', () => {
           line: 4,
           column: 17,
           path: 'hosts[0].addresses[0]',
-          message: 'expected an IPv4/IPv6 address or DNS name, got "1.2.3.999"',
+          message: 'expected an IPv4/IPv6 address or DNS name, got "192.0.2.999"',
         },
       ]);
     }
@@ -570,7 +570,7 @@ describe('scalars', () => {
     ['ab-.example.net', false],
     ['a..b', false],
     ['under_score.example.net', false],
-    ['1.2.3.4', false],
+    ['192.0.2.4', false],
     [`${'a'.repeat(64)}.example.net`, false],
   ])('isDnsName(%j) = %j', (name, valid) => {
     expect(isDnsName(name)).toBe(valid);
