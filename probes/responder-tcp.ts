@@ -5,8 +5,8 @@ import { PhaseClock } from './lib/clock.js';
 import { closeAfter } from './lib/close.js';
 import { printable } from './lib/printable.js';
 import { readEndFacts } from './lib/read-end.js';
-import { replyFacts } from './lib/responder-facts.js';
-import { buildRequest, MAX_LINE, parseReply, RESPONDER_REASONS } from './lib/responder-protocol.js';
+import { prepareRequest, replyFacts } from './lib/responder-facts.js';
+import { MAX_LINE, parseReply, RESPONDER_REASONS } from './lib/responder-protocol.js';
 import { defineProbe, type ProbeFacts } from './types.js';
 
 /**
@@ -24,14 +24,8 @@ const responderTcp = defineProbe({
   async run(target, ctx) {
     const clock = new PhaseClock();
     if (ctx.signal.aborted) return connectFailureFacts(abortedResult(ctx.signal), clock);
-    const credentials = ctx.credentials.responder;
-    if (credentials === undefined) {
-      return { state: 'error', reason: 'responder-no-token', message: 'nothing sent', timings: clock.done() };
-    }
-    const request = buildRequest(credentials.token, credentials.name);
-    if (request === undefined) {
-      return { state: 'error', reason: 'local-error', message: 'this host\'s name is too long for the responder protocol', timings: clock.done() };
-    }
+    const request = prepareRequest(ctx.credentials.responder, clock);
+    if (!request.ok) return request.facts;
 
     const connected = await connectTcp(target.address, target.port ?? 0, ctx.signal, clock);
     if (!connected.ok) return connectFailureFacts(connected, clock);
@@ -46,7 +40,7 @@ const responderTcp = defineProbe({
     if (read.end === 'matched') {
       clock.mark('answer');
       const reply = parseReply(read.data);
-      if (reply !== undefined) return replyFacts(reply, credentials.token, request.nonce, own, clock, reader.bytesRead);
+      if (reply !== undefined) return replyFacts(reply, request.token, request.nonce, own, clock, reader.bytesRead);
       return otherService(read.data, clock, reader.bytesRead);
     }
     if (read.data.length > 0 && read.end !== 'limit' && read.end !== 'aborted') {

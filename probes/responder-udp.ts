@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PhaseClock } from './lib/clock.js';
-import { machineAddresses, replyFacts } from './lib/responder-facts.js';
-import { buildRequest, MAX_LINE, parseReply, RESPONDER_REASONS, type ParsedReply } from './lib/responder-protocol.js';
+import { machineAddresses, prepareRequest, replyFacts } from './lib/responder-facts.js';
+import { MAX_LINE, parseReply, RESPONDER_REASONS, type ParsedReply } from './lib/responder-protocol.js';
 import { abortedResult } from './lib/tcp-connect.js';
 import { endedWithoutReply, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
 import { defineProbe } from './types.js';
@@ -21,14 +21,8 @@ const responderUdp = defineProbe({
   async run(target, ctx) {
     const clock = new PhaseClock();
     if (ctx.signal.aborted) return udpFailureFacts(abortedResult(ctx.signal), clock);
-    const credentials = ctx.credentials.responder;
-    if (credentials === undefined) {
-      return { state: 'error', reason: 'responder-no-token', message: 'nothing sent', timings: clock.done() };
-    }
-    const request = buildRequest(credentials.token, credentials.name);
-    if (request === undefined) {
-      return { state: 'error', reason: 'local-error', message: 'this host\'s name is too long for the responder protocol', timings: clock.done() };
-    }
+    const request = prepareRequest(ctx.credentials.responder, clock);
+    if (!request.ok) return request.facts;
 
     const opened = await UdpExchange.open(target.address, target.port ?? 0, ctx, clock);
     if (!opened.ok) return udpFailureFacts(opened, clock);
@@ -47,7 +41,7 @@ const responderUdp = defineProbe({
       }
       clock.mark('answer');
       const own = { kind: 'machine' as const, addresses: machineAddresses() };
-      return replyFacts(received.value, credentials.token, request.nonce, own, clock, exchange.bytesRead);
+      return replyFacts(received.value, request.token, request.nonce, own, clock, exchange.bytesRead);
     } finally {
       exchange.close();
     }

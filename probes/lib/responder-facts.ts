@@ -1,8 +1,9 @@
 import { networkInterfaces } from 'node:os';
+import type { ResponderCredentials } from '../../src/inventory/credentials.js';
 import type { Secret } from '../../src/inventory/secret.js';
 import type { Evidence, Finding, ProbeFacts } from '../types.js';
 import type { PhaseClock } from './clock.js';
-import { normalizeAddress, verifyAnswer, type ParsedReply } from './responder-protocol.js';
+import { buildRequest, normalizeAddress, verifyAnswer, type ParsedReply } from './responder-protocol.js';
 
 /**
  * What the prober knows of its own end, to compare with what the responder saw: the socket's
@@ -12,6 +13,23 @@ import { normalizeAddress, verifyAnswer, type ParsedReply } from './responder-pr
 export type OwnEnd =
   | { readonly kind: 'socket'; readonly address: string; readonly port: number }
   | { readonly kind: 'machine'; readonly addresses: ReadonlySet<string> };
+
+export type PreparedRequest =
+  | { readonly ok: true; readonly token: Secret; readonly bytes: Buffer; readonly nonce: string }
+  | { readonly ok: false; readonly facts: ProbeFacts };
+
+/** The signed request of this host, or the facts of why none can be sent; the same for both transports. */
+export function prepareRequest(credentials: ResponderCredentials | undefined, clock: PhaseClock): PreparedRequest {
+  if (credentials === undefined) {
+    return { ok: false, facts: { state: 'error', reason: 'responder-no-token', message: 'nothing sent', timings: clock.done() } };
+  }
+  const request = buildRequest(credentials.token, credentials.name);
+  if (request === undefined) {
+    const message = 'this host\'s name is too long for the responder protocol';
+    return { ok: false, facts: { state: 'error', reason: 'local-error', message, timings: clock.done() } };
+  }
+  return { ok: true, token: credentials.token, ...request };
+}
 
 /** The facts of a responder's answer or refusal, the same for both transports. */
 export function replyFacts(
