@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { executeCheck } from '../src/check/execute.js';
 import { writeOutputs } from '../src/cli/outputs.js';
+import { limitHeapGrowth } from '../src/cli/heap-growth.js';
 import { effectiveSettings } from '../src/cli/settings.js';
 import { loadInventory } from '../src/inventory/load.js';
 import { createLogger } from '../src/log.js';
@@ -58,6 +59,8 @@ export interface ProbeRunMetrics {
   readonly summary: Record<string, number>;
 }
 
+// As the CLI does first thing (src/cli/main.ts).
+limitHeapGrowth();
 const args = JSON.parse(process.argv[2] ?? '{}') as ProbeRunArgs;
 /**
  * The histograms record the interval between ticks of a RESOLUTION_MS timer, in nanoseconds: the

@@ -2,6 +2,10 @@
 import { Command, Option } from 'commander';
 import { TOOL_VERSION } from '../version.js';
 import { handleFailure } from './failure.js';
+import { limitHeapGrowth } from './heap-growth.js';
+
+// Before anything big is allocated: the inventory, the plan, the probes.
+limitHeapGrowth();
 
 /**
  * The command line. Each command's module is imported only when that command runs, so that
