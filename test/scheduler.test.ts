@@ -106,6 +106,49 @@ describe('scheduler', () => {
     expect(done).toHaveLength(1000);
   });
 
+  it('says once when nothing is left to start, before the tasks in flight finish', async () => {
+    // Three hosts, one task in flight per host: the last two of host a wait on a's own slot,
+    // not on the global limit, so the run has drained once b and c have started.
+    const releases: Array<() => void> = [];
+    const events: string[] = [];
+    const task = (key: string, i: number): Scheduled<string> => ({
+      key,
+      run: () =>
+        new Promise((resolve) => {
+          events.push(`start ${key}${i}`);
+          releases.push(() => resolve(`${key}${i}`));
+        }),
+    });
+    const tasks = [task('a', 1), task('a', 2), task('a', 3), task('b', 1), task('c', 1)];
+    const run = schedule(tasks, { global: 10, perKey: 1, onDrained: () => events.push('drained') }, () => undefined, () => false);
+    for (let turn = 0; turn < 50 && events.length < 5 + 1; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      releases.shift()?.();
+    }
+    while (releases.length > 0) {
+      releases.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await run;
+    expect(events.filter((e) => e === 'drained')).toHaveLength(1);
+    expect(events.indexOf('drained')).toBe(events.indexOf('start c1') + 1);
+    expect(events.filter((e) => e.startsWith('start'))).toHaveLength(5);
+  });
+
+  it('does not say it has drained while the global limit holds tasks back', async () => {
+    const events: string[] = [];
+    const tasks = Array.from({ length: 6 }, (_, i): Scheduled<number> => ({
+      key: `h${i}`,
+      run: async () => {
+        events.push(`start ${i}`);
+        await new Promise((resolve) => setImmediate(resolve));
+        return i;
+      },
+    }));
+    await schedule(tasks, { global: 2, perKey: 1, adaptive: false, onDrained: () => events.push('drained') }, () => undefined, () => false);
+    expect(events.indexOf('drained')).toBe(events.indexOf('start 5') + 1);
+  });
+
   it('resolves at once for an empty plan', async () => {
     await schedule([], { global: 5, perKey: 1 }, () => undefined, () => false);
   });

@@ -21,6 +21,8 @@ export interface CheckOptions {
   readonly planOptions?: PlanOptions;
   readonly onPlan?: (plan: Plan) => void;
   readonly onResult?: (result: ProbeResult) => void;
+  /** Once nothing is left to start for now (see RunSettings.onDrained). */
+  readonly onDrained?: () => void;
 }
 
 /** Plan, run and assemble the report: the main job, shared by `check`, `demo` and `serve`. */
@@ -39,6 +41,7 @@ export async function executeCheck(options: CheckOptions): Promise<Report> {
     signal: options.signal,
     log,
     ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
+    ...(options.onDrained === undefined ? {} : { onDrained: options.onDrained }),
   });
   const report = buildReport({
     inventory: inventory.source,

@@ -25,6 +25,8 @@ export interface RunSettings {
   readonly log: Logger;
   /** Called as each probe finishes (progress display). */
   readonly onResult?: (result: ProbeResult) => void;
+  /** Called once nothing is left to start for now (scheduler.ts): the run mostly waits from then on. */
+  readonly onDrained?: () => void;
 }
 
 export interface RunOutcome {
@@ -55,7 +57,14 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunSett
   try {
     await schedule(
       tasks,
-      { global: settings.concurrency, perKey: settings.perHostConcurrency, timeoutMs: settings.timeoutMs, admission, maxRate: settings.maxRate },
+      {
+        global: settings.concurrency,
+        perKey: settings.perHostConcurrency,
+        timeoutMs: settings.timeoutMs,
+        admission,
+        maxRate: settings.maxRate,
+        ...(settings.onDrained === undefined ? {} : { onDrained: settings.onDrained }),
+      },
       (result) => {
         if (result !== undefined) settings.onResult?.(result);
       },

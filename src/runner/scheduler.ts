@@ -40,6 +40,13 @@ export interface Limits {
    * --max-rate. A tenth of a second's worth may start at once.
    */
   readonly maxRate?: number;
+  /**
+   * Called once, the first time nothing is left to start for now: every task has started, or
+   * waits only for its own key's tasks in flight. From then on the run mostly waits (in a sweep,
+   * on the silent ports, for up to a whole timeout), and the process has time to spare for work
+   * that would otherwise come after the run.
+   */
+  readonly onDrained?: () => void;
 }
 
 export function schedule<T>(
@@ -73,6 +80,7 @@ export function schedule<T>(
   let pumpPending = false;
   let dueAt = 0;
   let bound = false;
+  let drained = false;
   const admission = limits.admission ?? new Admission(limits.global, limits.timeoutMs ?? Infinity);
   const rate = limits.maxRate !== undefined && limits.maxRate > 0 ? new StartRate(limits.maxRate, now()) : undefined;
   let rateTimer: NodeJS.Timeout | undefined;
@@ -107,6 +115,10 @@ export function schedule<T>(
         queue.onResult ??= (result) => finish(queue, result);
         queue.onFailure ??= () => finish(queue, undefined);
         task.run().then(queue.onResult, queue.onFailure);
+      }
+      if (head >= ring.length && !drained) {
+        drained = true;
+        limits.onDrained?.();
       }
       bound = active >= capacity && head < ring.length;
       if (head > 4096 && head * 2 > ring.length) {
