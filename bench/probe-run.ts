@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { executeCheck } from '../src/check/execute.js';
-import { writeOutputs } from '../src/cli/outputs.js';
+import { linesAheadFor, writeOutputs, type OutputSpec } from '../src/cli/outputs.js';
 import { limitHeapGrowth } from '../src/cli/heap-growth.js';
 import { effectiveSettings } from '../src/cli/settings.js';
 import { loadInventory } from '../src/inventory/load.js';
@@ -91,6 +91,8 @@ const settings = effectiveSettings(inventory.defaults, {
   ...(args.concurrency === undefined ? {} : { concurrency: args.concurrency }),
   ...(args.perHost === undefined ? {} : { perHost: args.perHost }),
 });
+const outputs: OutputSpec[] = args.report === undefined ? [] : [{ format: 'json', path: args.report }];
+const linesAhead = linesAheadFor(outputs, 'none');
 const load = phase();
 let plan: PhaseMetrics | undefined;
 let probes = 0;
@@ -106,10 +108,13 @@ const report = await executeCheck({
     probes = planned.probes.length;
     during.enable();
   },
+  // As interactiveCheck wires it for check and preflight.
+  ...(linesAhead === undefined ? {} : { onResult: linesAhead.add, onDrained: linesAhead.begin }),
 });
+linesAhead?.stop();
 during.disable();
 const run = phase();
-await writeOutputs(report, args.report === undefined ? [] : [{ format: 'json', path: args.report }], 'none');
+await writeOutputs(report, outputs, 'none', linesAhead);
 const write = phase();
 overall.disable();
 

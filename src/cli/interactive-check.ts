@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ProbeKind } from '../../probes/registry.js';
 import { executeCheck } from '../check/execute.js';
 import type { Host, Inventory } from '../inventory/types.js';
+import type { JsonLinesAhead } from '../report/json-ahead.js';
 import type { Report } from '../report/types.js';
 import { createProgress } from './progress.js';
 import type { EffectiveSettings } from './settings.js';
@@ -20,8 +21,10 @@ export async function interactiveCheck(args: {
   readonly only: readonly ProbeKind[] | undefined;
   readonly viaResponder: readonly string[] | undefined;
   readonly progress: boolean;
+  /** The JSON report's lines, formatted while the last probes wait (outputs.ts: linesAheadFor). */
+  readonly linesAhead?: JsonLinesAhead | undefined;
 }): Promise<Report> {
-  const { only, viaResponder } = args;
+  const { only, viaResponder, linesAhead } = args;
   const interrupt = interruptSignal(args.log);
   const progress = args.progress ? createProgress(process.stderr) : undefined;
   try {
@@ -33,9 +36,19 @@ export async function interactiveCheck(args: {
       log: args.log,
       ...(only === undefined ? {} : { only }),
       ...(viaResponder === undefined ? {} : { planOptions: { viaResponder } }),
-      ...(progress === undefined ? {} : { onPlan: (plan) => progress.start(plan.probes.length), onResult: () => progress.tick() }),
+      ...(progress === undefined ? {} : { onPlan: (plan) => progress.start(plan.probes.length) }),
+      ...(progress === undefined && linesAhead === undefined
+        ? {}
+        : {
+            onResult: (result) => {
+              progress?.tick();
+              linesAhead?.add(result);
+            },
+          }),
+      ...(linesAhead === undefined ? {} : { onDrained: linesAhead.begin }),
     });
   } finally {
+    linesAhead?.stop();
     progress?.stop();
     interrupt.dispose();
   }

@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { NetcheckError } from '../errors.js';
 import { FORMAT_NAMES, FORMATTERS, isFormatName, writeAtomically, type FormatName, type FormatOutput } from '../report/index.js';
+import { JsonLinesAhead } from '../report/json-ahead.js';
 import type { Report } from '../report/types.js';
 
 export interface OutputSpec {
@@ -32,6 +33,11 @@ export function parseOutputs(values: readonly string[]): OutputSpec[] {
   });
 }
 
+/** The JSON report's lines to format while the run waits on its last probes, if a JSON report is asked for. */
+export function linesAheadFor(outputs: readonly OutputSpec[], stdoutFormat: FormatName | 'none'): JsonLinesAhead | undefined {
+  return stdoutFormat === 'json' || outputs.some((output) => output.format === 'json') ? new JsonLinesAhead() : undefined;
+}
+
 /**
  * Report files first (each atomically), then stdout. Returns the exit code that the stdout
  * format imposes (a Nagios plugin's 0-3), if any.
@@ -40,11 +46,14 @@ export async function writeOutputs(
   report: Report,
   outputs: readonly OutputSpec[],
   stdoutFormat: FormatName | 'none',
+  ahead?: JsonLinesAhead,
 ): Promise<number | undefined> {
+  const resultLines = ahead === undefined ? {} : { resultLines: ahead };
   for (const output of outputs) {
     try {
       const formatter = FORMATTERS[output.format];
-      await writeAtomically(output.path, formatter.chunks?.(report, { color: false }) ?? formatter.format(report, { color: false }).text);
+      const options = { color: false, ...resultLines };
+      await writeAtomically(output.path, formatter.chunks?.(report, options) ?? formatter.format(report, options).text);
     } catch (error) {
       throw new NetcheckError('E_OUTPUT', `--output ${output.path}: ${(error as Error).message}`);
     }
@@ -53,7 +62,7 @@ export async function writeOutputs(
   const color = stdoutFormat === 'human' && process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '';
   const formatter = FORMATTERS[stdoutFormat];
   if (formatter.chunks !== undefined) {
-    for (const piece of formatter.chunks(report, { color })) process.stdout.write(piece);
+    for (const piece of formatter.chunks(report, { color, ...resultLines })) process.stdout.write(typeof piece === 'string' ? piece : Buffer.concat(piece));
     return undefined;
   }
   const rendered: FormatOutput = formatter.format(report, { color });

@@ -1,10 +1,11 @@
 import { formatHtml } from './html.js';
 import { formatHuman } from './human.js';
-import { formatJson, jsonChunks } from './json.js';
+import { formatJson, jsonChunks, type ResultLines } from './json.js';
 import { formatJunit } from './junit.js';
 import { formatNagios } from './nagios.js';
 import { formatPrometheus } from './prometheus.js';
 import type { Report } from './types.js';
+import type { TextPiece } from './write-atomic.js';
 
 export { compareReports } from './compare.js';
 export { writeAtomically } from './write-atomic.js';
@@ -12,6 +13,8 @@ export { writeAtomically } from './write-atomic.js';
 export interface FormatOptions {
   /** ANSI colours (human format only); the CLI decides from NO_COLOR and whether stdout is a TTY. */
   readonly color: boolean;
+  /** Result lines already formatted during the run (./json-ahead.ts); the JSON format takes them. */
+  readonly resultLines?: ResultLines;
 }
 
 export interface FormatOutput {
@@ -28,11 +31,11 @@ export interface Formatter {
    * The same text in pieces, for formats whose text grows with the results: written piece by
    * piece, a large report is never held whole. Absent: the text is small, use `format`.
    */
-  readonly chunks?: (report: Report, options: FormatOptions) => Iterable<string>;
+  readonly chunks?: (report: Report, options: FormatOptions) => Iterable<TextPiece>;
 }
 
 const FORMATTER_TABLE = {
-  json: { extension: '.json', format: (report) => ({ text: formatJson(report) }), chunks: (report) => jsonChunks(report) },
+  json: { extension: '.json', format: (report) => ({ text: formatJson(report) }), chunks: (report, { resultLines }) => jsonChunks(report, resultLines) },
   human: { extension: '.txt', format: (report, { color }) => ({ text: formatHuman(report, { color }) }) },
   prom: { extension: '.prom', format: (report) => ({ text: formatPrometheus(report) }) },
   nagios: { extension: '.txt', format: (report) => formatNagios(report) },

@@ -1,6 +1,7 @@
 import type { Evidence, Finding, PhaseTimings } from '../../probes/types.js';
 import type { NotTestable, PreflightSection, ProbeResult, Report, ReportChanges } from './types.js';
 import { compareText } from './verdicts.js';
+import type { TextPiece } from './write-atomic.js';
 
 /**
  * The reference format. Keys come out in one fixed order (the order of ./types.ts, and sorted
@@ -19,9 +20,14 @@ export function formatJson(report: Report): string {
 /**
  * The same text as formatJson, in pieces of at most RESULTS_PER_CHUNK results: a 30,000-result
  * report (16 MB) is written piece by piece instead of being held whole, as a string and again as
- * its bytes (that doubled the peak memory of a large check).
+ * its bytes (that doubled the peak memory of a large check). With `ahead`, the lines formatted
+ * during the run (./json-ahead.ts) are taken as the bytes they are kept in, and the pieces of
+ * results are bytes too: decoding them into strings only to encode them again for the file
+ * cost time and heap, and so would copying them into one buffer per piece.
  */
-export function* jsonChunks(report: Report): Generator<string> {
+export function jsonChunks(report: Report): Generator<string>;
+export function jsonChunks(report: Report, ahead: ResultLines | undefined): Generator<TextPiece>;
+export function* jsonChunks(report: Report, ahead?: ResultLines): Generator<TextPiece> {
   // Replacing an existing key keeps its place in the fixed order; the placeholder is then swapped
   // for the results, one line each. Matched with its newline and indent, so no string value (all
   // escaped by JSON.stringify, newlines included) can be taken for it.
@@ -32,13 +38,37 @@ export function* jsonChunks(report: Report): Generator<string> {
   const results = report.results;
   if (results.length === 0) yield '[]';
   for (let first = 0; first < results.length; first += RESULTS_PER_CHUNK) {
-    const lines = results.slice(first, first + RESULTS_PER_CHUNK).map((result) => JSON.stringify(canonicalResult(result)));
-    yield `${first === 0 ? '[\n    ' : ',\n    '}${lines.join(',\n    ')}`;
+    const lead = first === 0 ? '[\n    ' : ',\n    ';
+    const chunk = results.slice(first, first + RESULTS_PER_CHUNK);
+    yield ahead === undefined ? lead + chunk.map(resultLine).join(LINE_SEPARATOR) : chunkBytes(lead, chunk, ahead);
   }
   if (results.length > 0) yield '\n  ]';
   yield `${text.slice(at + PLACEHOLDER_LINE.length)}\n`;
 }
 
+/** Result lines formatted before the report is written (./json-ahead.ts); each taken once. */
+export interface ResultLines {
+  /** The UTF-8 bytes of `result`'s line, if it was formatted already. */
+  take(result: ProbeResult): Uint8Array | undefined;
+}
+
+/** One result as its line of the report (no indent, no separator). */
+export function resultLine(result: ProbeResult): string {
+  return JSON.stringify(canonicalResult(result));
+}
+
+/** A chunk as the bytes of its lines and separators, not copied together (written with writev). */
+function chunkBytes(lead: string, results: readonly ProbeResult[], ahead: ResultLines): Uint8Array[] {
+  const parts: Uint8Array[] = [Buffer.from(lead)];
+  for (const [index, result] of results.entries()) {
+    if (index > 0) parts.push(LINE_SEPARATOR_BYTES);
+    parts.push(ahead.take(result) ?? Buffer.from(resultLine(result)));
+  }
+  return parts;
+}
+
+const LINE_SEPARATOR = ',\n    ';
+const LINE_SEPARATOR_BYTES = Buffer.from(LINE_SEPARATOR);
 const RESULTS_PER_CHUNK = 1000;
 const RESULTS_PLACEHOLDER = 'psm-netcheck:results';
 const PLACEHOLDER_LINE = `\n  "results": ${JSON.stringify(RESULTS_PLACEHOLDER)}`;

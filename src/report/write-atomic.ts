@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
+/** A piece of a file's text: a string (written as UTF-8), or UTF-8 bytes in parts, written as they are in one writev. */
+export type TextPiece = string | readonly Uint8Array[];
 
 /**
  * Replace `path` with `text` (whole, or in pieces written in order) so that a reader (a Prometheus textfile collector, a dashboard that
@@ -8,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
  * temporary file in the same directory (rename is atomic only within one file system), flush it
  * to disk, then rename it over the target.
  */
-export async function writeAtomically(path: string, text: string | Iterable<string>): Promise<void> {
+export async function writeAtomically(path: string, text: string | Iterable<TextPiece>): Promise<void> {
   const directory = dirname(path);
   // A dot name ending in .tmp: node_exporter's textfile collector reads only *.prom files.
   const temporary = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -16,7 +19,7 @@ export async function writeAtomically(path: string, text: string | Iterable<stri
   try {
     try {
       if (typeof text === 'string') await file.writeFile(text, 'utf8');
-      else for (const piece of text) await file.writeFile(piece, 'utf8');
+      else for (const piece of text) await (typeof piece === 'string' ? file.writeFile(piece, 'utf8') : writeAll(file, piece));
       await file.sync();
     } finally {
       await file.close();
@@ -27,6 +30,18 @@ export async function writeAtomically(path: string, text: string | Iterable<stri
     throw error;
   }
   await syncDirectory(directory);
+}
+
+/** All of `parts`, in order: writev may write less than asked (a signal, a full disk). */
+async function writeAll(file: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  let rest = parts;
+  while (rest.length > 0) {
+    let { bytesWritten } = await file.writev(rest as Uint8Array[]);
+    let index = 0;
+    while (index < rest.length && bytesWritten >= (rest[index] as Uint8Array).length) bytesWritten -= (rest[index++] as Uint8Array).length;
+    rest = rest.slice(index);
+    if (bytesWritten > 0) rest = [(rest[0] as Uint8Array).subarray(bytesWritten), ...rest.slice(1)];
+  }
 }
 
 /** Make the rename itself durable. Some file systems refuse fsync on a directory: then skip it. */

@@ -97,6 +97,15 @@ describe('writeAtomically', () => {
     expect(await readdir(directory)).toEqual(['report.json']);
   });
 
+  it('writes pieces given as byte parts as they are, between string pieces', async () => {
+    const file = join(directory, 'parts.txt');
+    const parts = ['héllo', ' ', 'wörld', '🛰'].map((text) => Buffer.from(text));
+    // More parts than one writev takes at once (IOV_MAX is 1024 on Linux).
+    const many = Array.from({ length: 3000 }, (_, i) => Buffer.from(`${i % 10}`));
+    await writeAtomically(file, ['<', parts, '|', many, '>']);
+    expect(await readFile(file, 'utf8')).toBe(`<héllo wörld🛰|${many.map(String).join('')}>`);
+  });
+
   it('leaves the old file and no temporary one when producing a piece fails', async () => {
     const file = join(directory, 'report.json');
     await writeAtomically(file, 'old\n');

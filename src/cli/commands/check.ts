@@ -9,7 +9,7 @@ import type { Report } from '../../report/types.js';
 import { interactiveCheck } from '../interactive-check.js';
 import { acquireLock } from '../lock.js';
 import type { FormatName } from '../../report/index.js';
-import { parseOutputs, writeOutputs } from '../outputs.js';
+import { linesAheadFor, parseOutputs, writeOutputs } from '../outputs.js';
 import { parseOnly } from '../only.js';
 import { effectiveSettings, type RunFlags } from '../settings.js';
 import { parseViaResponder } from '../via-responder.js';
@@ -39,15 +39,16 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   const viaResponder = parseViaResponder(inventory, vantage, flags.viaResponder);
 
   const lock = flags.lock === undefined ? undefined : await acquireLock(flags.lock);
+  const linesAhead = linesAheadFor(outputs, flags.format);
   let report: Report;
   try {
-    report = await interactiveCheck({ inventory, vantage, settings, log, only, viaResponder, progress: flags.progress });
+    report = await interactiveCheck({ inventory, vantage, settings, log, only, viaResponder, progress: flags.progress, linesAhead });
   } finally {
     await lock?.release();
   }
   if (previous !== undefined) report = { ...report, changes: compareReports(previous.report, report, previous.label) };
 
-  const imposed = await writeOutputs(report, outputs, flags.format);
+  const imposed = await writeOutputs(report, outputs, flags.format, linesAhead);
   if (imposed !== undefined) return imposed;
   if (!report.complete) return EXIT.interrupted;
   return report.summary.fail > 0 ? EXIT.failures : EXIT.ok;

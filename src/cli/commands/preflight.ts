@@ -5,7 +5,7 @@ import { findVantage } from '../../planner/vantage.js';
 import { runPreflight } from '../../preflight/run.js';
 import { interactiveCheck } from '../interactive-check.js';
 import { parseOnly } from '../only.js';
-import { parseOutputs, writeOutputs } from '../outputs.js';
+import { linesAheadFor, parseOutputs, writeOutputs } from '../outputs.js';
 import { effectiveSettings, type RunFlags } from '../settings.js';
 import { parseViaResponder } from '../via-responder.js';
 
@@ -46,10 +46,11 @@ export async function preflightCommand(flags: PreflightFlags): Promise<number> {
   const local = await runPreflight({ inventory, host: vantage });
   log.info({ host: vantage.name, summary: local.summary }, 'local checks done');
 
-  let report = await interactiveCheck({ inventory, vantage, settings, log, only, viaResponder, progress: flags.progress });
+  const linesAhead = linesAheadFor(outputs, flags.format);
+  let report = await interactiveCheck({ inventory, vantage, settings, log, only, viaResponder, progress: flags.progress, linesAhead });
   report = { ...report, preflight: local };
 
-  await writeOutputs(report, outputs, flags.format);
+  await writeOutputs(report, outputs, flags.format, linesAhead);
   if (!report.complete) return EXIT.interrupted;
   return report.summary.fail > 0 || local.summary.fail > 0 ? EXIT.failures : EXIT.ok;
 }
