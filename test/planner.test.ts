@@ -107,6 +107,15 @@ describe('planner from the PSM server', () => {
     expect(plan.notTestable.some((n) => n.row === 't7-ftp' && n.ports.includes('20'))).toBe(true);
   });
 
+  it('plans only the kinds asked for exactly as the full plan has them, merged rows included, and lists the same untestable paths', () => {
+    for (const only of [['tcp'], ['netconf', 'icmp'], ['tl1']] as const) {
+      const part = planChecks(inventory, findVantage(inventory, 'psm1'), undefined, { only });
+      expect(part.probes.length).toBeGreaterThan(0);
+      expect(part.probes).toEqual(plan.probes.filter((p) => (only as readonly string[]).includes(p.probe)));
+      expect(part.notTestable).toEqual(plan.notTestable);
+    }
+  });
+
   it('gives every probe a stable, unique id', () => {
     const ids = plan.probes.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -30,9 +30,10 @@ export async function executeCheck(options: CheckOptions): Promise<Report> {
   const { inventory, vantage, settings, log } = options;
   const startedAt = new Date();
   const started = now();
-  const fullPlan = planChecks(inventory, vantage, undefined, options.planOptions);
-  const plan =
-    options.only === undefined ? fullPlan : { ...fullPlan, probes: fullPlan.probes.filter((p) => options.only?.includes(p.probe)) };
+  const plan = planChecks(inventory, vantage, undefined, {
+    ...options.planOptions,
+    ...(options.only === undefined ? {} : { only: options.only }),
+  });
   options.onPlan?.(plan);
   log.info({ vantage: vantage.name, probes: plan.probes.length, ...settings }, 'check started');
   const outcome = await runPlan(plan.probes, {
