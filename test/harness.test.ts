@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ensureLabUser,
   LAB_USER,
   NO_MIBS,
   OID_SYS_DESCR,
@@ -92,6 +93,8 @@ describe.skipIf(why !== undefined)(titleWith('network-namespace lab and real dae
     });
 
     it('runs commands as the unprivileged lab user', async () => {
+      // Made by whichever test needs it first; on a fresh machine that may be this one.
+      await ensureLabUser();
       const result = await lab.execOk('prober', 'id', ['-un'], { user: LAB_USER });
       expect(result.stdout.trim()).toBe(LAB_USER);
     });
