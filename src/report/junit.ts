@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { XMLBuilder } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
 import { groupByPath } from './paths.js';
 import { evidenceEntries, multiLine, oneLine, seconds, transportPort } from './text.js';
 import type { ProbeResult, Report } from './types.js';
@@ -34,16 +34,16 @@ export function formatJunit(report: Report): string {
   return `${String(xmlBuilder().build(document)).trimEnd()}\n`;
 }
 
-let builder: XMLBuilder | undefined;
+let builder: FastXmlParser.XMLBuilder | undefined;
 
 /**
  * Made on the first JUnit report, from fast-xml-parser's CommonJS build: built when this module
  * was imported, it made every check start 23-32 ms later (the package's ES module tree) for a
  * format most runs do not ask for; its CommonJS build is one bundled file and loads in 6 ms.
  */
-function xmlBuilder(): XMLBuilder {
+function xmlBuilder(): FastXmlParser.XMLBuilder {
   if (builder === undefined) {
-    const library = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
+    const library = createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
     builder = new library.XMLBuilder({
       ignoreAttributes: false,
       attributeNamePrefix: '@_',
