@@ -54,8 +54,8 @@ export function renderResults(r: BenchReport): string {
         `\`--only tcp\`, planned, run and reported (JSON file) in a process of its own; wall = process start to exit. ` +
         `Medians of ${r.runs} run(s); nmap runs right after each psm-netcheck run.`,
       '',
-      row(['hosts', 'probes (filtered)', 'psm-netcheck wall s', 'of which probing s', 'probes/s', 'peak RSS MB (heap kept)', 'loop delay p99 / max ms', 'nmap -sT wall s', 'psm-netcheck / nmap', 'Node floor wall s (probing s)', 'wrong states psm / nmap / floor', 'load (1 min)']),
-      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      row(['hosts', 'probes (filtered)', 'psm-netcheck wall s', 'of which probing s', 'probes/s', 'peak RSS MB (heap kept)', 'loop delay p99 / max ms', 'nmap -sT wall s', 'psm-netcheck / nmap', 'Node floor wall s (probing s)', 'C ceiling wall s', 'psm-netcheck / C', 'wrong states psm / nmap / Node / C', 'load (1 min)']),
+      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     );
     for (const t of r.tcp) {
       const s = summarizeTcp(t);
@@ -73,7 +73,9 @@ export function renderResults(r: BenchReport): string {
           `${seconds(nmapFixed)}${extra}`,
           round(s.psmWall / nmapFixed, 2),
           `${seconds(s.floorWall)} (${seconds(s.floorProbing)})`,
-          `${sum(t.psm.map((p) => p.wrong))} / ${sum(t.nmap.map((n) => n.wrong))} / ${sum(t.floor.map((f) => f.wrong))}`,
+          t.cFloor.length === 0 ? '-' : seconds(s.cWall),
+          t.cFloor.length === 0 ? '-' : round(s.psmWall / s.cWall, 2),
+          `${sum(t.psm.map((p) => p.wrong))} / ${sum(t.nmap.map((n) => n.wrong))} / ${sum(t.floor.map((f) => f.wrong))} / ${t.cFloor.length === 0 ? '-' : sum(t.cFloor.map((f) => f.wrong))}`,
           t.psm.map((p) => p.load.split(' ')[0]).join(', '),
         ]),
       );
@@ -83,6 +85,8 @@ export function renderResults(r: BenchReport): string {
       'nmap: `-sT -Pn -n --max-retries 0` with the timeout as its initial, minimum and maximum RTT timeout and parallelism 1024 (its cap is about 1,014 sockets).',
       'Node floor (`bench/node-floor.ts`): the same targets, timeout and concurrency with nothing but the system calls the tcp probe makes ' +
         '(libuv TCP handles, the same polite close) and no inventory, plan, deadlines, results or report: the least a Node process can do here.',
+      'C ceiling (`bench/c-floor.c`, built with the machine\'s cc): the same again with non-blocking connect() and epoll, no runtime at all: ' +
+        'what the kernel and the simulated elements allow on this machine.',
       '',
       'Heap kept: the V8 heap after a full collection once everything is measured, with the report still held: what the check keeps. ' +
         'Peak RSS above it is garbage that V8 let accumulate while allocation was fast, and Node itself.',

@@ -11,7 +11,7 @@ import { BENCH_DIR, loadAverage, type Wrap } from './measure.js';
 import { createNamespace, namespaceUnavailable, startDaemon, type BenchNamespace } from './netns.js';
 import type { NmapMode } from './nmap.js';
 import { planningTime, versionTime } from './startup.js';
-import { runTcpSuite, type TcpSizeResult } from './tcp-suite.js';
+import { buildCFloor, runTcpSuite, type TcpSizeResult } from './tcp-suite.js';
 
 /**
  * `npm run bench`: psm-netcheck at scale on simulated elements, next to nmap, written into
@@ -100,10 +100,16 @@ try {
     const ports = ns === undefined ? MOVED_FLEET_PORTS : FLEET_PORTS;
     const peerArgs = [path.join(BENCH_DIR, 'tcp-peers.js'), ports.slice(0, 3).join(','), String(ports[3])];
     if (ns === undefined) peerArgs.push(String(Math.max(...tcpSizes)));
+    const built = buildCFloor(work);
+    if ('why' in built) {
+      notes.push(`No C ceiling in the TCP sweep: ${built.why}.`);
+      log(`NOTE: no C ceiling: ${built.why}`);
+    }
+    const cFloor = 'binary' in built ? { cFloor: built.binary } : {};
     const peers = await startDaemon(wrap(process.execPath, peerArgs), 60_000);
     try {
       tcp = await runTcpSuite(
-        { sizes: tcpSizes, runs, timeoutMs, filtered, nmapModes, cli: !values['no-cli'], dir: work, wrap, ...(nft ? { nft } : {}), ports, peersCpuMs: () => processCpuMs(peers.child.pid) },
+        { sizes: tcpSizes, runs, timeoutMs, filtered, nmapModes, cli: !values['no-cli'], dir: work, wrap, ...(nft ? { nft } : {}), ports, peersCpuMs: () => processCpuMs(peers.child.pid), ...cFloor },
         log,
       );
     } finally {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dropRules, fleetInventory, makeFleet, VANTAGE_NAME, type Fleet } from './fleet.js';
@@ -24,6 +25,8 @@ export interface TcpSuiteOptions {
   readonly ports: readonly number[];
   /** CPU time used so far by the simulated elements, ms. */
   readonly peersCpuMs: () => number;
+  /** bench/c-floor.c built (buildCFloor); absent: no C ceiling in the tables. */
+  readonly cFloor?: string;
 }
 
 export interface PsmTcpRun {
@@ -43,7 +46,7 @@ export interface NmapRun {
   readonly load: string;
 }
 
-/** bench/node-floor.ts: the same sweep with nothing but libuv's TCP handles (see there). */
+/** bench/node-floor.ts and bench/c-floor.c: the same sweep with nothing but its system calls (see there). */
 export interface FloorRun {
   /** Process start to exit, as the benchmark saw it. */
   readonly wallMs: number;
@@ -61,6 +64,8 @@ export interface TcpSizeResult {
   readonly psm: readonly PsmTcpRun[];
   readonly nmap: readonly NmapRun[];
   readonly floor: readonly FloorRun[];
+  /** The C ceiling's runs; empty when it could not be built. */
+  readonly cFloor: readonly FloorRun[];
   readonly cli?: { wallMs: number; peakRssMb: number; cpuMs: number; wrong: number; load: string };
   readonly examples: readonly string[];
 }
@@ -80,6 +85,7 @@ export async function runTcpSuite(options: TcpSuiteOptions, log: (line: string) 
     const psm: PsmTcpRun[] = [];
     const nmap: NmapRun[] = [];
     const floor: FloorRun[] = [];
+    const cFloor: FloorRun[] = [];
     for (let run = 1; run <= options.runs; run++) {
       const peers0 = options.peersCpuMs();
       const load = loadAverage();
@@ -104,9 +110,15 @@ export async function runTcpSuite(options: TcpSuiteOptions, log: (line: string) 
         nmap.push({ mode, wallMs: t.wallMs, peakRssMb: t.peakRssMb, cpuMs: t.cpuMs, wrong: nmapWrong, load: nmapLoad });
         log(`tcp ${size} run ${run}: nmap ${mode} ${(t.wallMs / 1000).toFixed(2)} s, ${nmapWrong} wrong (load ${nmapLoad})`);
       }
-      const floorRun = await nodeFloor(options, hostsFile, fleet, measured.metrics.concurrency, path.join(options.dir, `tcp-${size}.floor`));
+      const nodeFloor: [string, string[]] = [process.execPath, [path.join(BENCH_DIR, 'node-floor.js')]];
+      const floorRun = await floorSweep(nodeFloor, options, hostsFile, fleet, measured.metrics.concurrency, path.join(options.dir, `tcp-${size}.floor`));
       floor.push(floorRun);
       log(`tcp ${size} run ${run}: Node floor ${(floorRun.wallMs / 1000).toFixed(2)} s, ${floorRun.wrong} wrong`);
+      if (options.cFloor !== undefined) {
+        const cRun = await floorSweep([options.cFloor, []], options, hostsFile, fleet, measured.metrics.concurrency, path.join(options.dir, `tcp-${size}.c-floor`));
+        cFloor.push(cRun);
+        log(`tcp ${size} run ${run}: C ceiling ${(cRun.wallMs / 1000).toFixed(2)} s, ${cRun.wrong} wrong`);
+      }
     }
     let cli: TcpSizeResult['cli'];
     if (options.cli && size === largest) {
@@ -122,20 +134,43 @@ export async function runTcpSuite(options: TcpSuiteOptions, log: (line: string) 
     }
     const filtered = fleet.dropped.size;
     const probes = fleet.hosts.length * fleet.ports.length;
-    results.push({ size, probes, answered: probes - filtered, filtered, psm, nmap, floor, ...(cli ? { cli } : {}), examples });
+    results.push({ size, probes, answered: probes - filtered, filtered, psm, nmap, floor, cFloor, ...(cli ? { cli } : {}), examples });
   }
   return results;
 }
 
-/** The floor sweep (bench/node-floor.ts) on the same targets, at psm-netcheck's concurrency. */
-async function nodeFloor(options: TcpSuiteOptions, hostsFile: string, fleet: Fleet, concurrency: number, statesOut: string): Promise<FloorRun> {
-  const script = path.join(BENCH_DIR, 'node-floor.js');
+/**
+ * bench/c-floor.c compiled with the machine's C compiler into `dir`, or why it cannot be: then the
+ * tables have no C ceiling and say so.
+ */
+export function buildCFloor(dir: string): { readonly binary: string } | { readonly why: string } {
+  const source = path.join(BENCH_DIR, '..', '..', 'bench', 'c-floor.c');
+  const binary = path.join(dir, 'c-floor');
+  try {
+    execFileSync('cc', ['-O2', '-o', binary, source], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+    return { binary };
+  } catch (error) {
+    const detail = (error as { stderr?: Buffer }).stderr?.toString('utf8').trim() || (error as Error).message;
+    return { why: `cc could not build bench/c-floor.c: ${detail.split('\n')[0] ?? ''}` };
+  }
+}
+
+/** A floor sweep (bench/node-floor.ts or bench/c-floor.c: the same arguments) on the same targets, at psm-netcheck's concurrency. */
+async function floorSweep(
+  command: [string, string[]],
+  options: TcpSuiteOptions,
+  hostsFile: string,
+  fleet: Fleet,
+  concurrency: number,
+  statesOut: string,
+): Promise<FloorRun> {
+  const [program, leading] = command;
   const result = await runChild(
-    options.wrap(process.execPath, [script, hostsFile, fleet.ports.join(','), String(options.timeoutMs), String(concurrency), statesOut]),
+    options.wrap(program, [...leading, hostsFile, fleet.ports.join(','), String(options.timeoutMs), String(concurrency), statesOut]),
     300_000,
   );
   const line = result.stdout.trim().split('\n').pop() ?? '';
-  if (result.code !== 0 || !line.startsWith('{')) throw new Error(`node-floor failed (exit ${String(result.code)}):\n${result.stderr.slice(-2000)}`);
+  if (result.code !== 0 || !line.startsWith('{')) throw new Error(`${path.basename(leading[0] ?? program)} failed (exit ${String(result.code)}):\n${result.stderr.slice(-2000)}`);
   const measured = JSON.parse(line) as { probingMs: number; cpuMs: number; systemMs: number };
   let wrong = 0;
   for (const entry of readFileSync(statesOut, 'utf8').split('\n').filter(Boolean)) {
@@ -161,7 +196,15 @@ function checkReport(file: string, fleet: Fleet, examples: string[]): number {
 }
 
 /** Medians over the runs of one size. */
-export function summarizeTcp(result: TcpSizeResult): { psmWall: number; psmRun: number; nmapWall: Record<string, number>; floorWall: number; floorProbing: number } {
+export function summarizeTcp(result: TcpSizeResult): {
+  psmWall: number;
+  psmRun: number;
+  nmapWall: Record<string, number>;
+  floorWall: number;
+  floorProbing: number;
+  /** NaN without a C ceiling. */
+  cWall: number;
+} {
   const nmapWall: Record<string, number> = {};
   for (const mode of new Set(result.nmap.map((n) => n.mode))) nmapWall[mode] = median(result.nmap.filter((n) => n.mode === mode).map((n) => n.wallMs));
   return {
@@ -170,5 +213,6 @@ export function summarizeTcp(result: TcpSizeResult): { psmWall: number; psmRun: 
     nmapWall,
     floorWall: median(result.floor.map((f) => f.wallMs)),
     floorProbing: median(result.floor.map((f) => f.probingMs)),
+    cWall: result.cFloor.length === 0 ? NaN : median(result.cFloor.map((f) => f.wallMs)),
   };
 }
