@@ -15,11 +15,16 @@ import type { ProbeResult } from './types.js';
  * - They are kept as UTF-8 bytes in slabs outside the V8 heap: kept as strings, the 14 MB of
  *   lines went to the old generation, which V8 then grew by twice that (210 MB peak RSS against
  *   183 MB without formatting ahead); as bytes they cost what they weigh.
+ * - At most `budgetBytes` of them (default 32 MB, the lines of about 60,000 results): memory must
+ *   not grow with the size of the network, so past the budget lines wait for the writer.
  *
  * Wiring: `add` is the run's onResult, `begin` its onDrained, `stop` comes when the run is over.
  */
 export class JsonLinesAhead implements ResultLines {
+  readonly #budgetBytes: number;
   readonly #lines = new Map<ProbeResult, Buffer>();
+  /** Bytes of all the slabs made so far (taken lines are not given back to the budget). */
+  #keptBytes = 0;
   #slab = Buffer.allocUnsafe(0);
   #slabUsed = 0;
   #pending: (ProbeResult | undefined)[] = [];
@@ -28,9 +33,13 @@ export class JsonLinesAhead implements ResultLines {
   #stopped = false;
   #slice: NodeJS.Immediate | undefined;
 
+  constructor(budgetBytes = DEFAULT_BUDGET_BYTES) {
+    this.#budgetBytes = budgetBytes;
+  }
+
   /** A probe has finished. */
   readonly add = (result: ProbeResult): void => {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#keptBytes >= this.#budgetBytes) return;
     this.#pending.push(result);
     if (this.#started) this.#schedule();
   };
@@ -70,13 +79,13 @@ export class JsonLinesAhead implements ResultLines {
     this.#slice = undefined;
     const until = now() + SLICE_MS;
     const pending = this.#pending;
-    while (this.#next < pending.length) {
+    while (this.#next < pending.length && this.#keptBytes < this.#budgetBytes) {
       const result = pending[this.#next] as ProbeResult;
       pending[this.#next++] = undefined;
       this.#lines.set(result, this.#store(resultLine(result)));
       if (this.#next % CLOCK_EVERY === 0 && now() >= until) break;
     }
-    if (this.#next === pending.length) {
+    if (this.#next === pending.length || this.#keptBytes >= this.#budgetBytes) {
       this.#pending = [];
       this.#next = 0;
     } else {
@@ -90,6 +99,7 @@ export class JsonLinesAhead implements ResultLines {
     if (this.#slabUsed + size > this.#slab.length) {
       this.#slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size));
       this.#slabUsed = 0;
+      this.#keptBytes += this.#slab.length;
     }
     const start = this.#slabUsed;
     this.#slabUsed += this.#slab.write(line, start, 'utf8');
@@ -103,3 +113,4 @@ const SLICE_MS = 4;
 const CLOCK_EVERY = 64;
 /** Lines are about 500 bytes; a slab holds a couple of thousand. */
 const SLAB_BYTES = 1 << 20;
+const DEFAULT_BUDGET_BYTES = 32 * SLAB_BYTES;

@@ -104,6 +104,19 @@ describe('JSON result lines formatted ahead', () => {
     expect(ahead.take(second)).toBeUndefined();
   });
 
+  it('keeps no more than its budget, and the writer formats the rest', async () => {
+    // 6,000 lines of about 500 bytes: about 3 MB, against a budget of two 1 MB slabs.
+    const results = manyResults(6000);
+    const report = { ...SAMPLE_REPORT, results };
+    const ahead = new JsonLinesAhead(2 * 1024 * 1024);
+    ahead.begin();
+    for (const result of results) ahead.add(result);
+    await formatAll(ahead, results.length);
+    expect(ahead.ready).toBeGreaterThan(1000);
+    expect(ahead.ready).toBeLessThan(results.length);
+    expect(await writtenText(report, ahead, dir)).toBe(formatJson(report));
+  });
+
   it('keeps a line longer than a slab whole', async () => {
     const [result] = manyResults(1) as [ProbeResult];
     const long = { ...result, message: 'x'.repeat(1.5 * 1024 * 1024) };
