@@ -32,11 +32,15 @@ export async function writeAtomically(path: string, text: string | Iterable<Text
   await syncDirectory(directory);
 }
 
-/** All of `parts`, in order: writev may write less than asked (a signal, a full disk). */
+/**
+ * All of `parts`, in order: one writev may write less than asked (libuv passes at most IOV_MAX
+ * buffers, 1,024 on Linux, and a signal or a full disk can cut it short).
+ */
 async function writeAll(file: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
   let rest = parts;
   while (rest.length > 0) {
     let { bytesWritten } = await file.writev(rest as Uint8Array[]);
+    if (bytesWritten === 0 && rest.some((part) => part.length > 0)) throw new Error('the file took no more bytes');
     let index = 0;
     while (index < rest.length && bytesWritten >= (rest[index] as Uint8Array).length) bytesWritten -= (rest[index++] as Uint8Array).length;
     rest = rest.slice(index);
