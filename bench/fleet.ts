@@ -1,4 +1,4 @@
-import type { TransportState } from '../src/model.js';
+import type { TransportState } from '../src/core/model.js';
 
 /**
  * The TCP sweep's fleet, the shape of shared/notes/performance.md: N hosts on 127.1.x.y, six TCP

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { TOOL_VERSION } from '../src/version.js';
+import { TOOL_VERSION } from '../src/core/version.js';
 import { openFileLimit } from '../src/runner/limits.js';
 import { nmapVersion } from './nmap.js';
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { TransportState } from '../src/model.js';
+import type { TransportState } from '../src/core/model.js';
 
 /**
  * nmap's connect scan (-sT, Debian's nmap) on the same targets, ports and timeout as psm-netcheck,

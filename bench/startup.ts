@@ -1,4 +1,4 @@
-import { NE_TYPES } from '../src/model.js';
+import { NE_TYPES } from '../src/core/model.js';
 import { parseInventory } from '../src/inventory/load.js';
 import { planChecks } from '../src/planner/plan.js';
 import { findVantage } from '../src/planner/vantage.js';

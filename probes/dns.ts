@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { BoundedReader, type Matcher } from './lib/bounded-reader.js';
-import { PhaseClock } from './lib/clock.js';
-import { buildQuery, loadDnsPacket, parseResponse, type DnsPacket, type Query, type Response } from './lib/dns-message.js';
-import { libraryFailureFacts } from './lib/lazy-module.js';
-import { closeGently, connectTcp } from './lib/tcp-connect.js';
-import { endedWithoutReply, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
-import { defineProbe, type Evidence, type ProbeContext, type ProbeFacts } from './types.js';
+import { BoundedReader, type Matcher } from './kit/bounded-reader.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { buildQuery, loadDnsPacket, parseResponse, type DnsPacket, type Query, type Response } from './protocols/dns/message.js';
+import { libraryFailureFacts } from './kit/lazy-module.js';
+import { closeGently, connectTcp } from './kit/tcp-connect.js';
+import { endedWithoutReply, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
+import { defineProbe, type Evidence, type ProbeContext, type ProbeFacts } from '../src/core/probe.js';
 
 const RECORD_TYPES = ['A', 'AAAA', 'SOA', 'NS', 'PTR', 'MX', 'TXT', 'CNAME', 'SRV', 'CAA'] as const;
 

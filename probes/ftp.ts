@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { defineReasons } from '../src/reasons/types.js';
-import { BoundedReader } from './lib/bounded-reader.js';
-import { PhaseClock } from './lib/clock.js';
-import { closeAfter } from './lib/close.js';
-import { readFtpReply, type FtpReply } from './lib/ftp-reply.js';
-import { printable } from './lib/printable.js';
-import { readEndFacts } from './lib/read-end.js';
-import { connectFailureFacts, connectTcp } from './lib/tcp-connect.js';
-import { defineProbe, type Evidence, type ProbeFacts } from './types.js';
+import { defineReasons } from '../src/core/reasons.js';
+import { BoundedReader } from './kit/bounded-reader.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { closeAfter } from './kit/close.js';
+import { readFtpReply, type FtpReply } from './protocols/ftp/reply.js';
+import { printable } from './kit/printable.js';
+import { readEndFacts } from './kit/read-end.js';
+import { connectFailureFacts, connectTcp } from './kit/tcp-connect.js';
+import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.js';
 
 const reasons = defineReasons({
   'ftp-ok': { outcome: 'ok', summary: 'the FTP server greeted with 220' },

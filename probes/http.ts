@@ -1,19 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { z } from 'zod';
-import { defineReasons } from '../src/reasons/types.js';
-import { BoundedReader, type ReadResult } from './lib/bounded-reader.js';
-import { ByteBudgetStream } from './lib/byte-budget-stream.js';
-import { inspectCertificate, type CertificateIssue, type CertificateReport } from './lib/certificate.js';
-import { PhaseClock } from './lib/clock.js';
-import { closeAfter } from './lib/close.js';
-import { errorText } from './lib/errno.js';
-import { headMatcher, looksLikeTls, parseHead, requestText, type ResponseHead } from './lib/http-head.js';
-import { printable } from './lib/printable.js';
-import { readEndFacts } from './lib/read-end.js';
-import { connectFailureFacts, connectTcp } from './lib/tcp-connect.js';
-import { classifyTlsError, tlsHandshake, type TlsFailure } from './lib/tls-handshake.js';
-import { defineProbe, type Evidence, type Finding, type ProbeFacts } from './types.js';
+import { defineReasons } from '../src/core/reasons.js';
+import { BoundedReader, type ReadResult } from './kit/bounded-reader.js';
+import { ByteBudgetStream } from './kit/byte-budget-stream.js';
+import { inspectCertificate, type CertificateIssue, type CertificateReport } from './protocols/http/certificate.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { closeAfter } from './kit/close.js';
+import { errorText } from '../src/core/errno.js';
+import { headMatcher, looksLikeTls, parseHead, requestText, type ResponseHead } from './protocols/http/head.js';
+import { printable } from './kit/printable.js';
+import { readEndFacts } from './kit/read-end.js';
+import { connectFailureFacts, connectTcp } from './kit/tcp-connect.js';
+import { classifyTlsError, tlsHandshake, type TlsFailure } from './protocols/http/tls-handshake.js';
+import { defineProbe, type Evidence, type Finding, type ProbeFacts } from '../src/core/probe.js';
 
 const reasons = defineReasons({
   'http-ok': { outcome: 'ok', summary: 'the web service answered with a 2xx or 3xx status' },

@@ -1,14 +1,14 @@
 import net from 'node:net';
 import { z } from 'zod';
-import { defineReasons } from '../src/reasons/types.js';
-import { PhaseClock, ms } from './lib/clock.js';
-import { classifyErrno } from './lib/errno.js';
-import { echoCommand } from './lib/icmp-command.js';
-import type { EchoResult } from './lib/icmp-echo.js';
-import { isTimeExceeded, type IpFamily } from './lib/icmp-packet.js';
-import { echoRaw, loadRawSocket } from './lib/icmp-raw.js';
-import { connectFailureFacts, resolveAddress } from './lib/tcp-connect.js';
-import { defineProbe, type Evidence, type ProbeFacts } from './types.js';
+import { defineReasons } from '../src/core/reasons.js';
+import { PhaseClock, ms } from '../src/core/clock.js';
+import { classifyErrno } from '../src/core/errno.js';
+import { echoCommand } from './protocols/icmp/command.js';
+import type { EchoResult } from './protocols/icmp/echo.js';
+import { isTimeExceeded, type IpFamily } from './protocols/icmp/packet.js';
+import { echoRaw, loadRawSocket } from './protocols/icmp/raw.js';
+import { connectFailureFacts, resolveAddress } from './kit/tcp-connect.js';
+import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.js';
 
 /**
  * ICMP echo (ping): one request, one answer. Through a raw socket shared by all pings of the

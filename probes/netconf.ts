@@ -1,12 +1,12 @@
 import type { Socket } from 'node:net';
 import type { ClientChannel } from 'ssh2';
 import { z } from 'zod';
-import type { SshLogin } from '../src/inventory/credentials.js';
-import { defineReasons } from '../src/reasons/types.js';
-import { BoundedReader, delimiterMatcher, type ReadResult } from './lib/bounded-reader.js';
-import { PhaseClock } from './lib/clock.js';
-import { libraryFailureFacts } from './lib/lazy-module.js';
-import { chunkedMatcher, END_OF_MESSAGE, frameChunked, frameEom, scanChunked } from './lib/netconf-framing.js';
+import type { SshLogin } from '../src/core/credentials.js';
+import { defineReasons } from '../src/core/reasons.js';
+import { BoundedReader, delimiterMatcher, type ReadResult } from './kit/bounded-reader.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { libraryFailureFacts } from './kit/lazy-module.js';
+import { chunkedMatcher, END_OF_MESSAGE, frameChunked, frameEom, scanChunked } from './protocols/netconf/framing.js';
 import {
   CLIENT_HELLO,
   CLOSE_SESSION_RPC,
@@ -14,20 +14,20 @@ import {
   parseServerHello,
   summarizeCapabilities,
   type XmlLibrary,
-} from './lib/netconf-hello.js';
-import { startSshClient, type SshClientHandle, type SshFailure } from './lib/ssh-client.js';
-import { connectionEvidence, openSshConnection, type SshConnection } from './lib/ssh-connection.js';
-import { normalizePins } from './lib/ssh-host-key.js';
-import { loadSsh2, type Ssh2 } from './lib/ssh-library.js';
-import { unusableKey } from './lib/ssh-login.js';
+} from './protocols/netconf/hello.js';
+import { startSshClient, type SshClientHandle, type SshFailure } from './protocols/ssh/client.js';
+import { connectionEvidence, openSshConnection, type SshConnection } from './protocols/ssh/connection.js';
+import { normalizePins } from './protocols/ssh/host-key.js';
+import { loadSsh2, type Ssh2 } from './protocols/ssh/library.js';
+import { unusableKey } from './protocols/ssh/login.js';
 import {
   checkSshTransport,
   findingsOf,
   SSH_TRANSPORT_REASONS,
   sshSessionEvidence,
   sshTransportOptionFields,
-} from './lib/ssh-transport.js';
-import { defineProbe, type Evidence, type Finding, type ProbeContext, type ProbeFacts, type ProbeTarget } from './types.js';
+} from './protocols/ssh/transport.js';
+import { defineProbe, type Evidence, type Finding, type ProbeContext, type ProbeFacts, type ProbeTarget } from '../src/core/probe.js';
 
 /**
  * NETCONF over SSH (RFC 6242; BTI7800 on 2022, Juniper MX on 830): SSH login with the host's

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { ms, PhaseClock } from './lib/clock.js';
-import { buildRequest, kissCode, type NtpReply, offsetAndDelay, parseReply, refIdText, toDate, toNtp } from './lib/ntp-packet.js';
-import { endedWithoutReply, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
-import { defineProbe, type Evidence, type ProbeFacts } from './types.js';
+import { ms, PhaseClock } from '../src/core/clock.js';
+import { buildRequest, kissCode, type NtpReply, offsetAndDelay, parseReply, refIdText, toDate, toNtp } from './protocols/ntp/packet.js';
+import { endedWithoutReply, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
+import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.js';
 
 const optionsSchema = z
   .object({

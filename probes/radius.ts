@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
-import type { RadiusCredentials } from '../src/inventory/credentials.js';
-import { PhaseClock } from './lib/clock.js';
+import type { RadiusCredentials } from '../src/core/credentials.js';
+import { PhaseClock } from '../src/core/clock.js';
 import {
   ATTRIBUTE,
   buildRequest,
@@ -13,9 +13,9 @@ import {
   replyMessage,
   type Request,
   verifyReply,
-} from './lib/radius-packet.js';
-import { endedWithoutReply, type Received, remainingMs, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
-import { defineProbe, type Evidence, type Finding, type ProbeFacts } from './types.js';
+} from './protocols/radius/packet.js';
+import { endedWithoutReply, type Received, remainingMs, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
+import { defineProbe, type Evidence, type Finding, type ProbeFacts } from '../src/core/probe.js';
 
 const optionsSchema = z
   .object({

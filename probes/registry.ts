@@ -1,4 +1,4 @@
-import type { ProbeDefinition } from './types.js';
+import type { ProbeDefinition } from '../src/core/probe.js';
 
 // Options are invariant (schema out, context in), so the registry checks the shape with `any` options.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { abortedResult, connectFailureFacts, connectTcp } from './lib/tcp-connect.js';
-import { BoundedReader, lineMatcher } from './lib/bounded-reader.js';
-import { PhaseClock } from './lib/clock.js';
-import { closeAfter } from './lib/close.js';
-import { printable } from './lib/printable.js';
-import { readEndFacts } from './lib/read-end.js';
-import { prepareRequest, replyFacts } from './lib/responder-facts.js';
-import { MAX_LINE, parseReply, RESPONDER_REASONS } from './lib/responder-protocol.js';
-import { defineProbe, type ProbeFacts } from './types.js';
+import { abortedResult, connectFailureFacts, connectTcp } from './kit/tcp-connect.js';
+import { BoundedReader, lineMatcher } from './kit/bounded-reader.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { closeAfter } from './kit/close.js';
+import { printable } from './kit/printable.js';
+import { readEndFacts } from './kit/read-end.js';
+import { prepareRequest, replyFacts } from './protocols/responder/facts.js';
+import { MAX_LINE, parseReply, RESPONDER_REASONS } from './protocols/responder/protocol.js';
+import { defineProbe, type ProbeFacts } from '../src/core/probe.js';
 
 /**
  * A TCP port of a host where PSM is not installed yet, answered by `psm-netcheck respond`

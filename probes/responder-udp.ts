@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { PhaseClock } from './lib/clock.js';
-import { machineAddresses, prepareRequest, replyFacts } from './lib/responder-facts.js';
-import { MAX_LINE, parseReply, RESPONDER_REASONS, type ParsedReply } from './lib/responder-protocol.js';
-import { abortedResult } from './lib/tcp-connect.js';
-import { endedWithoutReply, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
-import { defineProbe } from './types.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { machineAddresses, prepareRequest, replyFacts } from './protocols/responder/facts.js';
+import { MAX_LINE, parseReply, RESPONDER_REASONS, type ParsedReply } from './protocols/responder/protocol.js';
+import { abortedResult } from './kit/tcp-connect.js';
+import { endedWithoutReply, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
+import { defineProbe } from '../src/core/probe.js';
 
 /**
  * A UDP port of a host where PSM is not installed yet (traps 162/1620, NTP 123, RADIUS

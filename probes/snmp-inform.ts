@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { octetString, oid, sequence } from './lib/ber.js';
-import { PhaseClock } from './lib/clock.js';
-import { ERROR_STATUS, notificationVarbinds, parseV2c, PDU, randomId, v2cMessage, type V2cMessage } from './lib/snmp-message.js';
-import { endedWithoutReply, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
-import { defineProbe } from './types.js';
+import { octetString, oid, sequence } from './protocols/snmp/ber.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { ERROR_STATUS, notificationVarbinds, parseV2c, PDU, randomId, v2cMessage, type V2cMessage } from './protocols/snmp/message.js';
+import { endedWithoutReply, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
+import { defineProbe } from '../src/core/probe.js';
 
 /**
  * The notification OID of the test inform. It lies under NET-SNMP-MIB::netSnmpPlaypen

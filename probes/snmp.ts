@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { SnmpV2c } from '../src/inventory/credentials.js';
-import { PhaseClock } from './lib/clock.js';
-import { libraryFailureFacts } from './lib/lazy-module.js';
+import type { SnmpV2c } from '../src/core/credentials.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { libraryFailureFacts } from './kit/lazy-module.js';
 import {
   AUTHORIZATION_ERROR,
   NO_ACCESS,
@@ -18,10 +18,10 @@ import {
   type V3PlainMessage,
   type V2cMessage,
   type Varbind,
-} from './lib/snmp-message.js';
-import { loadNetSnmp, snmpV3Get } from './lib/snmp-v3-get.js';
-import { endedWithoutReply, remainingMs, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
-import { defineProbe, type Evidence, type EvidenceValue, type ProbeFacts } from './types.js';
+} from './protocols/snmp/message.js';
+import { loadNetSnmp, snmpV3Get } from './protocols/snmp/v3-get.js';
+import { endedWithoutReply, remainingMs, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
+import { defineProbe, type Evidence, type EvidenceValue, type ProbeFacts } from '../src/core/probe.js';
 
 const SYSTEM_OIDS = [OIDS.sysDescr, OIDS.sysObjectID, OIDS.sysName, OIDS.sysUpTime];
 const NAMES: Readonly<Record<string, string>> = {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { PhaseClock } from './lib/clock.js';
-import { libraryFailureFacts } from './lib/lazy-module.js';
-import { openSshConnection } from './lib/ssh-connection.js';
-import { loadSsh2 } from './lib/ssh-library.js';
-import { checkSshTransport, SSH_TRANSPORT_REASONS, sshTransportOptionFields } from './lib/ssh-transport.js';
-import { defineProbe } from './types.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { libraryFailureFacts } from './kit/lazy-module.js';
+import { openSshConnection } from './protocols/ssh/connection.js';
+import { loadSsh2 } from './protocols/ssh/library.js';
+import { checkSshTransport, SSH_TRANSPORT_REASONS, sshTransportOptionFields } from './protocols/ssh/transport.js';
+import { defineProbe } from '../src/core/probe.js';
 
 /**
  * SSH banner and host key (CLI over SSH 22/8022, shell 2024, SFTP 22, TL1 over SSH 3021/3022):

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { PhaseClock } from './lib/clock.js';
-import { connectFailureFacts } from './lib/tcp-connect.js';
-import { connectThenClose } from './lib/tcp-handle.js';
-import { defineProbe, type Evidence } from './types.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { connectFailureFacts } from './kit/tcp-connect.js';
+import { connectThenClose } from './kit/tcp-handle.js';
+import { defineProbe, type Evidence } from '../src/core/probe.js';
 
 /**
  * TCP connect: the transport state of a port and nothing more. Used where no application probe

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { defineReasons } from '../src/reasons/types.js';
-import { PhaseClock } from './lib/clock.js';
-import { closeAfter } from './lib/close.js';
-import { printable } from './lib/printable.js';
-import { readEndFacts } from './lib/read-end.js';
-import { connectFailureFacts, connectTcp } from './lib/tcp-connect.js';
-import { endsWithPrompt, TelnetSession } from './lib/telnet.js';
-import { defineProbe, type Evidence, type ProbeFacts } from './types.js';
+import { defineReasons } from '../src/core/reasons.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { closeAfter } from './kit/close.js';
+import { printable } from './kit/printable.js';
+import { readEndFacts } from './kit/read-end.js';
+import { connectFailureFacts, connectTcp } from './kit/tcp-connect.js';
+import { endsWithPrompt, TelnetSession } from './protocols/telnet/negotiation.js';
+import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.js';
 
 const reasons = defineReasons({
   'telnet-ok': { outcome: 'ok', summary: 'the telnet server sent its banner or login prompt' },

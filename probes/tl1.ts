@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { defineReasons } from '../src/reasons/types.js';
-import { PhaseClock } from './lib/clock.js';
-import { closeAfter } from './lib/close.js';
-import { printable } from './lib/printable.js';
-import { readEndFacts } from './lib/read-end.js';
-import { connectFailureFacts, connectTcp } from './lib/tcp-connect.js';
-import { endsWithPrompt, TelnetSession, type TelnetEnd } from './lib/telnet.js';
-import { findTl1Acknowledgment, findTl1Response } from './lib/tl1-response.js';
-import { defineProbe, type Evidence, type ProbeFacts } from './types.js';
+import { defineReasons } from '../src/core/reasons.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { closeAfter } from './kit/close.js';
+import { printable } from './kit/printable.js';
+import { readEndFacts } from './kit/read-end.js';
+import { connectFailureFacts, connectTcp } from './kit/tcp-connect.js';
+import { endsWithPrompt, TelnetSession, type TelnetEnd } from './protocols/telnet/negotiation.js';
+import { findTl1Acknowledgment, findTl1Response } from './protocols/tl1/response.js';
+import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.js';
 
 const reasons = defineReasons({
   'tl1-ok': { outcome: 'ok', summary: 'a TL1 agent answered RTRV-HDR (COMPLD, or another TL1 response or acknowledgment)' },

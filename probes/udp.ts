@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { PhaseClock } from './lib/clock.js';
-import { endedWithoutReply, UdpExchange, udpFailureFacts } from './lib/udp-exchange.js';
-import { defineProbe } from './types.js';
+import { PhaseClock } from '../src/core/clock.js';
+import { endedWithoutReply, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
+import { defineProbe } from '../src/core/probe.js';
 
 const optionsSchema = z
   .object({

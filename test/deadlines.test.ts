@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { abortKind } from '../probes/lib/abort.js';
+import { abortKind } from '../src/core/abort.js';
 import { Deadlines } from '../src/runner/deadlines.js';
 
-// Fake timers: the deadlines' timer and clock (performance.now(), read through probes/lib/clock.ts,
+// Fake timers: the deadlines' timer and clock (performance.now(), read through src/core/clock.ts,
 // which holds node:perf_hooks' object, the same as the global one) move only when the test says so.
 afterEach(() => {
   vi.useRealTimers();

@@ -193,7 +193,7 @@ describe('Dockerfile', () => {
     const bin = pkg.bin['psm-netcheck'];
     expect(bin).toBe('dist/src/cli/main.js');
     expect(words[1]).toBe(`${workdir.replace(/\/$/, '')}/${bin}`);
-    // dist/ and package.json (src/version.ts reads the version from it) are in the final stage.
+    // dist/ and package.json (src/core/version.ts reads the version from it) are in the final stage.
     const finalSources = copies.filter((copy) => copy.stage === finalStage).flatMap((copy) => copy.sources);
     expect(finalSources).toEqual(expect.arrayContaining(['/app/dist', 'package.json']));
     expect(workdir).toBe('/app');

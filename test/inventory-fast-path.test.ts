@@ -7,11 +7,11 @@ import { parseDocument } from 'yaml';
 import { fleetInventory, makeFleet, planningInventory } from '../bench/fleet.js';
 import { fastParse } from '../src/inventory/fast-parse.js';
 import { parseInventory, parseInventoryWith, type LoadOptions } from '../src/inventory/load.js';
-import { Secret } from '../src/inventory/secret.js';
+import { Secret } from '../src/core/secret.js';
 import { generateHostKey } from '../src/lab/host-key.js';
 import { INVENTORY_SECRETS, renderInventory } from '../src/lab/inventory.js';
 import { planLab } from '../src/lab/plan.js';
-import { NE_TYPES } from '../src/model.js';
+import { NE_TYPES } from '../src/core/model.js';
 
 /**
  * The inventory loader reads with js-yaml first (src/inventory/fast-parse.ts) and falls back to

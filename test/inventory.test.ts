@@ -9,7 +9,7 @@ import { InventoryError } from '../src/inventory/errors.js';
 import { inventoryJsonSchema } from '../src/inventory/json-schema.js';
 import { loadInventory, parseInventory } from '../src/inventory/load.js';
 import { isDnsName, parseDuration } from '../src/inventory/schema.js';
-import { NE_TYPES, ROLES } from '../src/model.js';
+import { NE_TYPES, ROLES } from '../src/core/model.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const examplePath = join(root, 'inventory.example.yaml');

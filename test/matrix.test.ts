@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NE_TYPES } from '../src/model.js';
-import type { NeType, OptionalService, Role, Transport } from '../src/model.js';
+import { NE_TYPES } from '../src/core/model.js';
+import type { NeType, OptionalService, Role, Transport } from '../src/core/model.js';
 import { PROBE_KINDS, probeFor } from '../probes/registry.js';
 import {
   MATRIX,

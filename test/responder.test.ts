@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import responderTcp from '../probes/responder-tcp.js';
 import responderUdp from '../probes/responder-udp.js';
-import { natFinding } from '../probes/lib/responder-facts.js';
+import { natFinding } from '../probes/protocols/responder/facts.js';
 import {
   ANSWER_MAX,
   buildAnswer,
@@ -14,10 +14,10 @@ import {
   REQUEST_SIZE,
   verifyAnswer,
   verifyRequest,
-} from '../probes/lib/responder-protocol.js';
-import type { ProbeFacts } from '../probes/types.js';
+} from '../probes/protocols/responder/protocol.js';
+import type { ProbeFacts } from '../src/core/probe.js';
 import { parseInventory } from '../src/inventory/load.js';
-import { Secret } from '../src/inventory/secret.js';
+import { Secret } from '../src/core/secret.js';
 import type { Host, Inventory } from '../src/inventory/types.js';
 import { planChecks } from '../src/planner/plan.js';
 import { explainBindError } from '../src/responder/bind-errors.js';

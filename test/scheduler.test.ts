@@ -63,7 +63,7 @@ describe('scheduler', () => {
 
     async function startTimes(count: number, maxRate: number, global = 1000): Promise<number[]> {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-      // The scheduler reads performance.now() (probes/lib/clock.ts): the same fake clock.
+      // The scheduler reads performance.now() (src/core/clock.ts): the same fake clock.
       vi.spyOn(performance, 'now').mockImplementation(() => Date.now());
       const t0 = Date.now();
       const starts: number[] = [];

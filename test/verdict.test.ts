@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ProbeFacts } from '../probes/types.js';
-import type { Expectation, TransportState, Verdict } from '../src/model.js';
-import { TRANSPORT_REASONS } from '../src/reasons/transport.js';
-import type { ReasonCatalogue } from '../src/reasons/types.js';
+import type { ProbeFacts } from '../src/core/probe.js';
+import type { Expectation, TransportState, Verdict } from '../src/core/model.js';
+import { TRANSPORT_REASONS } from '../src/core/transport-reasons.js';
+import type { ReasonCatalogue } from '../src/core/reasons.js';
 import { judge } from '../src/verdict/judge.js';
 
 const REASONS: ReasonCatalogue = {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { now } from '../../probes/lib/clock.js';
+import { now } from '../core/clock.js';
 import type { ProbeKind } from '../../probes/registry.js';
 import type { Inventory } from '../inventory/types.js';
 import { planChecks, type PlanOptions } from '../planner/plan.js';

@@ -1,4 +1,4 @@
-import { ERROR_CODES, EXIT, NetcheckError, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, EXIT, NetcheckError, type ErrorCode } from '../core/errors.js';
 
 /**
  * Anything that escapes a command. A known error prints its stable code and its message (an

@@ -1,5 +1,5 @@
 import { open, readFile, unlink } from 'node:fs/promises';
-import { NetcheckError } from '../errors.js';
+import { NetcheckError } from '../core/errors.js';
 
 export interface Lock {
   release(): Promise<void>;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { TOOL_VERSION } from '../version.js';
+import { TOOL_VERSION } from '../core/version.js';
 import { handleFailure } from './failure.js';
 import { limitHeapGrowth } from './heap-growth.js';
 

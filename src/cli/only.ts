@@ -1,4 +1,4 @@
-import { NetcheckError } from '../errors.js';
+import { NetcheckError } from '../core/errors.js';
 import { PROBE_KINDS, type ProbeKind } from '../../probes/registry.js';
 
 /** `--only tcp icmp`: the probe kinds to keep, validated against the registry. */

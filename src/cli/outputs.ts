@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { NetcheckError } from '../errors.js';
+import { NetcheckError } from '../core/errors.js';
 import { FORMAT_NAMES, FORMATTERS, isFormatName, writeAtomically, type FormatName, type FormatOutput } from '../report/index.js';
 import { JsonLinesAhead } from '../report/json-ahead.js';
 import type { Report } from '../report/types.js';

@@ -1,4 +1,4 @@
-import { NetcheckError } from '../errors.js';
+import { NetcheckError } from '../core/errors.js';
 import type { Defaults } from '../inventory/types.js';
 import { parseDuration } from '../inventory/schema.js';
 import { autoConcurrency } from '../runner/limits.js';

@@ -1,4 +1,4 @@
-import { NetcheckError } from '../errors.js';
+import { NetcheckError } from '../core/errors.js';
 import type { Host, Inventory } from '../inventory/types.js';
 
 /**

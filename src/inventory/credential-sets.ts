@@ -1,8 +1,8 @@
-import type { HostCredentials, RadiusCredentials, SnmpCredentials, SshLogin } from './credentials.js';
+import type { HostCredentials, RadiusCredentials, SnmpCredentials, SshLogin } from '../core/credentials.js';
 import type { Problem } from './problem.js';
 import { isMap, listAt, mapAt, rawCredentialNames } from './raw.js';
 import type { CredentialSetInput, SecretRef } from './schema.js';
-import type { Secret } from './secret.js';
+import type { Secret } from '../core/secret.js';
 import { resolveSecretRef, type SecretSource } from './secret-refs.js';
 import { formatPath, type DataPath } from './yaml-locate.js';
 

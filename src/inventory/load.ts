@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { credentialsOfSet, mergeCredentials, resolveUsedSecrets, type ResolvedSecrets } from './credential-sets.js';
-import type { HostCredentials } from './credentials.js';
+import type { HostCredentials } from '../core/credentials.js';
 import { InventoryError, type InventoryIssue } from './errors.js';
 import { fastParse } from './fast-parse.js';
 import { checkMergedProbeOptions, mergeProbeOptions, rawProbeOptions } from './probe-options.js';

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { PORT_KEYS } from '../matrix/types.js';
-import { EXPECTATIONS, NE_TYPES, OPTIONAL_SERVICES, ROLES, TRANSPORTS } from '../model.js';
+import { EXPECTATIONS, NE_TYPES, OPTIONAL_SERVICES, ROLES, TRANSPORTS } from '../core/model.js';
 import { PROBE_KINDS, PROBES } from '../../probes/registry.js';
 import { showValue } from './show-value.js';
 import type { Defaults } from './types.js';

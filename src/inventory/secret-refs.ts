@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Secret } from './secret.js';
+import { Secret } from '../core/secret.js';
 
 /** Where secret references resolve: the environment, and files relative to the inventory. */
 export interface SecretSource {

@@ -1,8 +1,8 @@
 import type { PortKey } from '../matrix/types.js';
-import type { Expectation, NeType, OptionalService, Role, Transport } from '../model.js';
+import type { Expectation, NeType, OptionalService, Role, Transport } from '../core/model.js';
 import type { ProbeKind } from '../../probes/registry.js';
-import type { HostCredentials } from './credentials.js';
-import type { Secret } from './secret.js';
+import type { HostCredentials } from '../core/credentials.js';
+import type { Secret } from '../core/secret.js';
 
 /**
  * The validated inventory, as the planner reads it. The YAML form, its schema and its defaults

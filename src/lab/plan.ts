@@ -1,5 +1,5 @@
 import type { PortKey } from '../matrix/types.js';
-import { NE_TYPES, type NeType, type OptionalService, type Role } from '../model.js';
+import { NE_TYPES, type NeType, type OptionalService, type Role } from '../core/model.js';
 import type { FtpServiceOptions } from './ftp-peer.js';
 import type { HttpServiceOptions } from './https-peer.js';
 import type { MysqlServiceOptions } from './mysql-peer.js';

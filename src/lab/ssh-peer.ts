@@ -1,5 +1,5 @@
 import ssh2 from 'ssh2';
-import { useKeyObjects } from '../../probes/lib/ssh-key-objects.js';
+import { useKeyObjects } from '../../probes/protocols/ssh/key-objects.js';
 import { generateHostKey, type LabHostKey } from './host-key.js';
 import { listenTcp, type ConnectionHandler } from './listen.js';
 import { serveNetconf, type NetconfServerOptions } from './netconf-session.js';

@@ -1,6 +1,6 @@
 import { listenTcp, type ConnectionHandler } from './listen.js';
 import type { PeerEndpoint, PeerHandle } from './types.js';
-import { TELNET } from '../../probes/lib/telnet.js';
+import { TELNET } from '../../probes/protocols/telnet/negotiation.js';
 
 /**
  * A simulated telnet service of an NE: option negotiation first (IAC DO TTYPE, IAC WILL ECHO,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PortKey } from '../matrix/types.js';
-import type { NeType, OptionalService, Role } from '../model.js';
+import type { NeType, OptionalService, Role } from '../core/model.js';
 import { startDnsServer } from './dns-server.js';
 import { ftpHandler } from './ftp-peer.js';
 import { generateHostKey, type LabHostKey } from './host-key.js';

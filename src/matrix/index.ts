@@ -1,4 +1,4 @@
-import type { NeType } from '../model.js';
+import type { NeType } from '../core/model.js';
 import type { ProbeKind } from '../../probes/registry.js';
 import { MATRIX } from './rows.js';
 import type { MatrixPort, MatrixRow, PortSpec } from './types.js';

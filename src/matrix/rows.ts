@@ -1,4 +1,4 @@
-import type { NeType } from '../model.js';
+import type { NeType } from '../core/model.js';
 import type { MatrixPort, MatrixRow } from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Expectation, NeType, OptionalService, Role, Transport } from '../model.js';
+import type { Expectation, NeType, OptionalService, Role, Transport } from '../core/model.js';
 import type { ProbeKind } from '../../probes/registry.js';
 
 /** A single port or an inclusive range, e.g. 9999-10100. */

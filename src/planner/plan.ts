@@ -1,9 +1,9 @@
 import { MATRIX } from '../matrix/rows.js';
 import { expandPorts, formatPorts } from '../matrix/index.js';
 import type { MatrixRow } from '../matrix/types.js';
-import type { HostCredentials } from '../inventory/credentials.js';
+import type { HostCredentials } from '../core/credentials.js';
 import type { Host, Inventory } from '../inventory/types.js';
-import type { Role, Transport } from '../model.js';
+import type { Role, Transport } from '../core/model.js';
 import type { NotTestable } from '../report/types.js';
 import { probeFor, type ProbeKind } from '../../probes/registry.js';
 import { hostsForRow, portSpecFor } from './row-hosts.js';

@@ -1,6 +1,6 @@
-import type { HostCredentials } from '../inventory/credentials.js';
+import type { HostCredentials } from '../core/credentials.js';
 import type { Host } from '../inventory/types.js';
-import type { Expectation, Role, Transport } from '../model.js';
+import type { Expectation, Role, Transport } from '../core/model.js';
 import type { NotTestable } from '../report/types.js';
 import type { ProbeKind } from '../../probes/registry.js';
 

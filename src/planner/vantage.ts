@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { NetcheckError } from '../errors.js';
+import { NetcheckError } from '../core/errors.js';
 import type { Host, Inventory } from '../inventory/types.js';
 
 /** This machine's interface addresses (IPv6 without zone), loopback included. */

@@ -1,5 +1,5 @@
 import type { Host, Inventory } from '../inventory/types.js';
-import { VERDICTS } from '../model.js';
+import { VERDICTS } from '../core/model.js';
 import { listeningPorts } from '../planner/listening-ports.js';
 import { localAddresses } from '../planner/vantage.js';
 import type { PreflightCheck, PreflightSection, VerdictCounts } from '../report/types.js';

@@ -1,7 +1,7 @@
-import { VERDICTS } from '../model.js';
+import { VERDICTS } from '../core/model.js';
 import type { Plan } from '../planner/types.js';
 import type { RunOutcome } from '../runner/run.js';
-import { TOOL_VERSION } from '../version.js';
+import { TOOL_VERSION } from '../core/version.js';
 import { REPORT_SCHEMA_VERSION, type ProbeResult, type Report, type VerdictCounts } from './types.js';
 
 export function countVerdicts(results: readonly ProbeResult[]): VerdictCounts {

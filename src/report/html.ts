@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Verdict } from '../model.js';
+import type { Verdict } from '../core/model.js';
 import { groupBy, groupByPath, pathOf } from './paths.js';
 import { evidenceEntries, formatMs, multiLine, plural, seconds, transportPort } from './text.js';
 import type { ProbeResult, Report } from './types.js';

@@ -1,4 +1,4 @@
-import type { Verdict } from '../model.js';
+import type { Verdict } from '../core/model.js';
 import { groupBy, groupByPath } from './paths.js';
 import { formatMs, oneLine, plural, seconds, transportPort } from './text.js';
 import type { PreflightSection, ProbeResult, Report, ReportChanges } from './types.js';

@@ -1,4 +1,4 @@
-import { now } from '../../probes/lib/clock.js';
+import { now } from '../core/clock.js';
 import { resultLine, type ResultLines } from './json.js';
 import type { ProbeResult } from './types.js';
 

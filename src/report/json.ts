@@ -1,4 +1,4 @@
-import type { Evidence, Finding, PhaseTimings } from '../../probes/types.js';
+import type { Evidence, Finding, PhaseTimings } from '../core/probe.js';
 import type { NotTestable, PreflightSection, ProbeResult, Report, ReportChanges } from './types.js';
 import { compareText } from './verdicts.js';
 import type { TextPiece } from './write-atomic.js';

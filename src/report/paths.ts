@@ -1,4 +1,4 @@
-import type { Role } from '../model.js';
+import type { Role } from '../core/model.js';
 import type { ProbeResult, Report } from './types.js';
 import { compareText } from './verdicts.js';
 

@@ -1,4 +1,4 @@
-import { VERDICTS } from '../model.js';
+import { VERDICTS } from '../core/model.js';
 import type { ProbeResult, Report } from './types.js';
 
 /**

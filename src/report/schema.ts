@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { EXPECTATIONS, ROLES, TRANSPORTS, TRANSPORT_STATES, VERDICTS } from '../model.js';
+import { EXPECTATIONS, ROLES, TRANSPORTS, TRANSPORT_STATES, VERDICTS } from '../core/model.js';
 import { REPORT_SCHEMA_VERSION } from './types.js';
 import type { Report } from './types.js';
 
 /**
- * The report's JSON Schema, written once in zod so that enums follow src/model.ts by
+ * The report's JSON Schema, written once in zod so that enums follow src/core/model.ts by
  * construction. The TypeScript types in ./types.ts stay the contract: the compile-time check at
  * the bottom fails when the two drift apart.
  */

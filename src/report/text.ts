@@ -1,4 +1,4 @@
-import type { Evidence } from '../../probes/types.js';
+import type { Evidence } from '../core/probe.js';
 import type { ProbeResult } from './types.js';
 import { compareText } from './verdicts.js';
 

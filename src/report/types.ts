@@ -1,5 +1,5 @@
-import type { Expectation, Role, Transport, TransportState, Verdict } from '../model.js';
-import type { Evidence, Finding, PhaseTimings } from '../../probes/types.js';
+import type { Expectation, Role, Transport, TransportState, Verdict } from '../core/model.js';
+import type { Evidence, Finding, PhaseTimings } from '../core/probe.js';
 
 /**
  * The JSON report: the reference format. Every other output (human, Prometheus, Nagios, JUnit,

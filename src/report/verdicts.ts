@@ -1,4 +1,4 @@
-import type { Verdict } from '../model.js';
+import type { Verdict } from '../core/model.js';
 import type { ProbeResult } from './types.js';
 
 /**

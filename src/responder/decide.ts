@@ -1,4 +1,4 @@
-import type { Secret } from '../inventory/secret.js';
+import type { Secret } from '../core/secret.js';
 import type { Inventory } from '../inventory/types.js';
 import {
   buildAnswer,
@@ -7,7 +7,7 @@ import {
   parseRequest,
   verifyRequest,
   type DenyCode,
-} from '../../probes/lib/responder-protocol.js';
+} from '../../probes/protocols/responder/protocol.js';
 
 /** One side of an exchange as a socket reports it. */
 export interface Endpoint {

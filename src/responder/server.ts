@@ -1,9 +1,9 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { Secret } from '../inventory/secret.js';
+import type { Secret } from '../core/secret.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { ListeningPort } from '../planner/listening-ports.js';
-import { MAX_LINE, normalizeAddress } from '../../probes/lib/responder-protocol.js';
+import { MAX_LINE, normalizeAddress } from '../../probes/protocols/responder/protocol.js';
 import { explainBindError } from './bind-errors.js';
 import { decide, PeerBook, ReplayGuard, type DecideContext, type ResponderEvent } from './decide.js';
 

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { DeadlineError } from '../../probes/lib/abort.js';
-import { now } from '../../probes/lib/clock.js';
+import { DeadlineError } from '../core/abort.js';
+import { now } from '../core/clock.js';
 
 export interface Deadline {
   readonly signal: AbortSignal;

@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { now } from '../../probes/lib/clock.js';
+import { now } from '../core/clock.js';
 import { probeFor } from '../../probes/registry.js';
-import type { ProbeFacts, ProbeTarget } from '../../probes/types.js';
+import type { ProbeFacts, ProbeTarget } from '../core/probe.js';
 import type { PlannedProbe } from '../planner/types.js';
-import { REASONS } from '../reasons/catalogue.js';
+import { REASONS } from '../../probes/reason-catalogue.js';
 import type { ProbeResult } from '../report/types.js';
 import { judge } from '../verdict/judge.js';
 import { Admission } from './admission.js';

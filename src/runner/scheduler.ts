@@ -1,4 +1,4 @@
-import { now } from '../../probes/lib/clock.js';
+import { now } from '../core/clock.js';
 import { Admission } from './admission.js';
 
 /**

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { NetcheckError } from '../errors.js';
+import { NetcheckError } from '../core/errors.js';
 
 /** Loopback only unless told otherwise: the reports name every host and address of the deployment. */
 export const DEFAULT_LISTEN = '127.0.0.1:9469';

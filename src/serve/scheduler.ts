@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { now as monotonicNow } from '../../probes/lib/clock.js';
+import { now as monotonicNow } from '../core/clock.js';
 import type { Report } from '../report/types.js';
 
 /** What the HTTP side reads: the last finished run and the loop's counters. */

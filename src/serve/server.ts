@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { now as monotonicNow } from '../../probes/lib/clock.js';
-import { NetcheckError } from '../errors.js';
+import { now as monotonicNow } from '../core/clock.js';
+import { NetcheckError } from '../core/errors.js';
 import { FORMATTERS } from '../report/index.js';
 import type { Report } from '../report/types.js';
 import { assessHealth } from './health.js';

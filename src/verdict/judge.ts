@@ -1,6 +1,6 @@
-import type { Finding, ProbeFacts } from '../../probes/types.js';
-import type { Expectation, TransportState, Verdict } from '../model.js';
-import type { ReasonCatalogue, ReasonInfo } from '../reasons/types.js';
+import type { Finding, ProbeFacts } from '../core/probe.js';
+import type { Expectation, TransportState, Verdict } from '../core/model.js';
+import type { ReasonCatalogue, ReasonInfo } from '../core/reasons.js';
 
 /**
  * The verdict step: compares what a probe saw (facts) with what the matrix expects.

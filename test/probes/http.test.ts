@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import httpProbe from '../../probes/http.js';
-import { matchesReference, subjectAltNames } from '../../probes/lib/certificate.js';
+import { matchesReference, subjectAltNames } from '../../probes/protocols/http/certificate.js';
 import { silentTcpPeer, type Peer } from '../support/hostile-peers.js';
 import { runProbe, tcpTarget } from '../support/probe-context.js';
 import { scriptedTcpPeer } from '../support/scripted-peer.js';

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import icmpProbe from '../../probes/icmp.js';
-import type * as PrivilegeModule from '../../probes/lib/icmp-privilege.js';
-import { parsePingOutput } from '../../probes/lib/icmp-command.js';
-import { buildEchoRequest, canonicalIp, internetChecksum, parseIcmp } from '../../probes/lib/icmp-packet.js';
-import { closeEchoSessions } from '../../probes/lib/icmp-raw.js';
-import type { ProbeTarget } from '../../probes/types.js';
+import type * as PrivilegeModule from '../../probes/protocols/icmp/privilege.js';
+import { parsePingOutput } from '../../probes/protocols/icmp/command.js';
+import { buildEchoRequest, canonicalIp, internetChecksum, parseIcmp } from '../../probes/protocols/icmp/packet.js';
+import { closeEchoSessions } from '../../probes/protocols/icmp/raw.js';
+import type { ProbeTarget } from '../../src/core/probe.js';
 import { binary, missing, root, titleWith } from '../support/skip.js';
 import { runProbe } from '../support/probe-context.js';
 
@@ -16,7 +16,7 @@ import { runProbe } from '../support/probe-context.js';
 // cannot drop a capability of its own process, so `denied` makes openRawIcmpSocket throw what
 // raw-socket throws without it. Everything else runs for real.
 const privilege = vi.hoisted(() => ({ denied: false }));
-vi.mock('../../probes/lib/icmp-privilege.js', async (importOriginal) => {
+vi.mock('../../probes/protocols/icmp/privilege.js', async (importOriginal) => {
   const real = await importOriginal<typeof PrivilegeModule>();
   return {
     ...real,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lazyModule } from '../../probes/lib/lazy-module.js';
+import { lazyModule } from '../../probes/kit/lazy-module.js';
 
 const run = promisify(execFile);
 

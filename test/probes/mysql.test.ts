@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { greetingMatcher, parseGreeting } from '../../probes/lib/mysql-packet.js';
+import { greetingMatcher, parseGreeting } from '../../probes/protocols/mysql/packet.js';
 import mysql from '../../probes/mysql.js';
 import { resettingTcpPeer, silentTcpPeer, type Peer } from '../support/hostile-peers.js';
 import { runProbe, tcpTarget } from '../support/probe-context.js';

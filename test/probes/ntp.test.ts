@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { diffMs, offsetAndDelay, toDate, toNtp } from '../../probes/lib/ntp-packet.js';
+import { diffMs, offsetAndDelay, toDate, toNtp } from '../../probes/protocols/ntp/packet.js';
 import ntpProbe from '../../probes/ntp.js';
 import { closedUdpPort } from '../support/hostile-peers.js';
 import { type NtpServerSetup, ntpServer } from '../support/ntp-server.js';

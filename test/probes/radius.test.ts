@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import radiusProbe from '../../probes/radius.js';
-import type { HostCredentials } from '../../src/inventory/credentials.js';
-import { Secret } from '../../src/inventory/secret.js';
+import type { HostCredentials } from '../../src/core/credentials.js';
+import { Secret } from '../../src/core/secret.js';
 import { closedUdpPort } from '../support/hostile-peers.js';
 import { runProbe, udpTarget } from '../support/probe-context.js';
 import { type RadiusServer, type RadiusServerSetup, startRadiusServer } from '../support/radius-server.js';

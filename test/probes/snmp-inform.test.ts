@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { integer, octetString, sequence, tlv } from '../../probes/lib/ber.js';
-import { OIDS, parseV2c, PDU } from '../../probes/lib/snmp-message.js';
+import { integer, octetString, sequence, tlv } from '../../probes/protocols/snmp/ber.js';
+import { OIDS, parseV2c, PDU } from '../../probes/protocols/snmp/message.js';
 import snmpInformProbe from '../../probes/snmp-inform.js';
-import type { HostCredentials } from '../../src/inventory/credentials.js';
-import { Secret } from '../../src/inventory/secret.js';
+import type { HostCredentials } from '../../src/core/credentials.js';
+import { Secret } from '../../src/core/secret.js';
 import { closedUdpPort } from '../support/hostile-peers.js';
 import { runProbe, udpTarget } from '../support/probe-context.js';
 import { type SnmpReceiver, startSnmpReceiver } from '../support/snmp-agent.js';

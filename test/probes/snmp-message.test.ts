@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOid, integer, oid, readWhole } from '../../probes/lib/ber.js';
+import { decodeOid, integer, oid, readWhole } from '../../probes/protocols/snmp/ber.js';
 import {
   nullVarbinds,
   OIDS,
@@ -9,7 +9,7 @@ import {
   usmReportReason,
   v2cMessage,
   v3DiscoveryMessage,
-} from '../../probes/lib/snmp-message.js';
+} from '../../probes/protocols/snmp/message.js';
 
 // The discovery probe as written in the shared protocol notes (identical to nmap's SNMPv3GetRequest).
 const NMAP_DISCOVERY =

@@ -1,10 +1,10 @@
 import snmp from 'net-snmp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { integer, octetString, sequence, tlv, unsigned32, oid, TAG } from '../../probes/lib/ber.js';
-import { OIDS, parseV2c, parseV3Plain, PDU } from '../../probes/lib/snmp-message.js';
+import { integer, octetString, sequence, tlv, unsigned32, oid, TAG } from '../../probes/protocols/snmp/ber.js';
+import { OIDS, parseV2c, parseV3Plain, PDU } from '../../probes/protocols/snmp/message.js';
 import snmpProbe from '../../probes/snmp.js';
-import type { HostCredentials, SnmpV3 } from '../../src/inventory/credentials.js';
-import { Secret } from '../../src/inventory/secret.js';
+import type { HostCredentials, SnmpV3 } from '../../src/core/credentials.js';
+import { Secret } from '../../src/core/secret.js';
 import { closedUdpPort } from '../support/hostile-peers.js';
 import { runProbe, udpTarget } from '../support/probe-context.js';
 import { AGENT_ENGINE_ID, AGENT_SYS_DESCR, type SnmpAgent, startSnmpAgent } from '../support/snmp-agent.js';

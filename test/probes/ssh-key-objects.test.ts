@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { publicKeyFromBlob, useKeyObjects } from '../../probes/lib/ssh-key-objects.js';
-import { loadSsh2 } from '../../probes/lib/ssh-library.js';
+import { publicKeyFromBlob, useKeyObjects } from '../../probes/protocols/ssh/key-objects.js';
+import { loadSsh2 } from '../../probes/protocols/ssh/library.js';
 import sshProbe from '../../probes/ssh.js';
 import { fingerprintOf } from '../../src/lab/host-key.js';
 import { startSshPeer } from '../../src/lab/ssh-peer.js';

@@ -2,14 +2,14 @@ import net from 'node:net';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { scanIdentification } from '../../probes/lib/ssh-ident.js';
-import { describeHostKey } from '../../probes/lib/ssh-host-key.js';
+import { scanIdentification } from '../../probes/protocols/ssh/ident.js';
+import { describeHostKey } from '../../probes/protocols/ssh/host-key.js';
 import sshProbe from '../../probes/ssh.js';
 import { generateHostKey } from '../../src/lab/host-key.js';
 import { listenTcp } from '../../src/lab/listen.js';
 import { startSshPeer, type SshPeerHandle } from '../../src/lab/ssh-peer.js';
 import type { PeerHandle } from '../../src/lab/types.js';
-import { TRANSPORT_REASONS } from '../../src/reasons/transport.js';
+import { TRANSPORT_REASONS } from '../../src/core/transport-reasons.js';
 import * as hostile from '../support/hostile-peers.js';
 import { runProbe, tcpTarget } from '../support/probe-context.js';
 

@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseTelnet, refusalFor, telnetChunkMatcher } from '../../probes/lib/telnet.js';
+import { parseTelnet, refusalFor, telnetChunkMatcher } from '../../probes/protocols/telnet/negotiation.js';
 import telnet from '../../probes/telnet.js';
 import { resettingTcpPeer, silentTcpPeer, type Peer } from '../support/hostile-peers.js';
 import { runProbe, tcpTarget } from '../support/probe-context.js';

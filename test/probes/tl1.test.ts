@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findTl1Acknowledgment, findTl1Response } from '../../probes/lib/tl1-response.js';
+import { findTl1Acknowledgment, findTl1Response } from '../../probes/protocols/tl1/response.js';
 import tl1 from '../../probes/tl1.js';
 import { silentTcpPeer, type Peer } from '../support/hostile-peers.js';
 import { runProbe, tcpTarget } from '../support/probe-context.js';

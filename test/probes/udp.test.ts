@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { deadlineSignal } from '../../probes/lib/abort.js';
-import { PhaseClock } from '../../probes/lib/clock.js';
-import { UdpExchange } from '../../probes/lib/udp-exchange.js';
+import { deadlineSignal } from '../../src/core/abort.js';
+import { PhaseClock } from '../../src/core/clock.js';
+import { UdpExchange } from '../../probes/kit/udp-exchange.js';
 import udpProbe from '../../probes/udp.js';
 import { closedUdpPort } from '../support/hostile-peers.js';
 import { runProbe, udpTarget } from '../support/probe-context.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProbeFacts } from '../../probes/types.js';
+import type { ProbeFacts } from '../../src/core/probe.js';
 import { startVsftpd, type VsftpdHandle } from '../support/daemons/vsftpd.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';
 import { binary, missing, netns, titleWith } from '../support/skip.js';

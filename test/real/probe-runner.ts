@@ -1,9 +1,9 @@
 import pino from 'pino';
-import { deadlineSignal } from '../../probes/lib/abort.js';
+import { deadlineSignal } from '../../src/core/abort.js';
 import { probeFor, type ProbeKind } from '../../probes/registry.js';
-import type { ProbeTarget } from '../../probes/types.js';
-import type { HostCredentials, SnmpAuthProtocol, SnmpPrivProtocol } from '../../src/inventory/credentials.js';
-import { Secret } from '../../src/inventory/secret.js';
+import type { ProbeTarget } from '../../src/core/probe.js';
+import type { HostCredentials, SnmpAuthProtocol, SnmpPrivProtocol } from '../../src/core/credentials.js';
+import { Secret } from '../../src/core/secret.js';
 
 /**
  * Runs one registered probe and prints its facts as JSON. The real-daemon tests start it (from

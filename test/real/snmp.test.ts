@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProbeFacts, ProbeTarget } from '../../probes/types.js';
+import type { ProbeFacts, ProbeTarget } from '../../src/core/probe.js';
 import { startSnmpd, type SnmpdHandle } from '../support/daemons/snmpd.js';
 import { startSnmptrapd, type SnmptrapdHandle } from '../support/daemons/snmptrapd.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProbeFacts, ProbeTarget } from '../../probes/types.js';
+import type { ProbeFacts, ProbeTarget } from '../../src/core/probe.js';
 import { startSshd, type SshdHandle } from '../support/daemons/sshd.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';
 import { binary, missing, netns, titleWith } from '../support/skip.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProbeFacts, ProbeTarget } from '../../probes/types.js';
+import type { ProbeFacts, ProbeTarget } from '../../src/core/probe.js';
 import { startChrony, type ChronyHandle } from '../support/daemons/chrony.js';
 import { startDnsmasq, type DnsmasqHandle } from '../support/daemons/dnsmasq.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';

@@ -6,7 +6,7 @@ import { formatJson, jsonChunks } from '../../src/report/json.js';
 import { REPORT_JSON_SCHEMA, reportSchemaText } from '../../src/report/schema.js';
 import { REPORT_SCHEMA_VERSION } from '../../src/report/types.js';
 import type { ProbeResult, Report } from '../../src/report/types.js';
-import { REASONS } from '../../src/reasons/catalogue.js';
+import { REASONS } from '../../probes/reason-catalogue.js';
 import { SAMPLE_REPORT } from '../fixtures/report-sample.js';
 import { expectGolden } from './golden.js';
 

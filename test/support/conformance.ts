@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProbeDefinition, ProbeFacts, ProbeTarget } from '../../probes/types.js';
-import { Secret } from '../../src/inventory/secret.js';
-import type { HostCredentials } from '../../src/inventory/credentials.js';
-import { TRANSPORT_STATES } from '../../src/model.js';
-import { TRANSPORT_REASONS } from '../../src/reasons/transport.js';
+import type { ProbeDefinition, ProbeFacts, ProbeTarget } from '../../src/core/probe.js';
+import { Secret } from '../../src/core/secret.js';
+import type { HostCredentials } from '../../src/core/credentials.js';
+import { TRANSPORT_STATES } from '../../src/core/model.js';
+import { TRANSPORT_REASONS } from '../../src/core/transport-reasons.js';
 import * as peers from './hostile-peers.js';
 import { capturingLogger, runProbe } from './probe-context.js';
 

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { deadlineSignal } from '../../probes/lib/abort.js';
-import type { ProbeContext, ProbeDefinition, ProbeFacts, ProbeTarget } from '../../probes/types.js';
-import type { HostCredentials } from '../../src/inventory/credentials.js';
+import { deadlineSignal } from '../../src/core/abort.js';
+import type { ProbeContext, ProbeDefinition, ProbeFacts, ProbeTarget } from '../../src/core/probe.js';
+import type { HostCredentials } from '../../src/core/credentials.js';
 
 /** A pino logger at debug level whose lines are kept in memory, so tests can search them. */
 export function capturingLogger(): { log: Logger; lines: string[] } {

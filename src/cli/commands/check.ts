@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { EXIT, NetcheckError } from '../../errors.js';
+import { EXIT, NetcheckError } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';

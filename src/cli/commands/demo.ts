@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { executeCheck } from '../../check/execute.js';
-import { EXIT } from '../../errors.js';
+import { EXIT } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { startLab } from '../../lab/index.js';
 import { createLogger, type LogLevel } from '../../log.js';

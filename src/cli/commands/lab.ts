@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { EXIT, NetcheckError } from '../../errors.js';
+import { EXIT, NetcheckError } from '../../core/errors.js';
 import { parseDuration } from '../../inventory/schema.js';
 import { startLab } from '../../lab/index.js';
 import { createLogger, type LogLevel } from '../../log.js';

@@ -1,4 +1,4 @@
-import { EXIT } from '../../errors.js';
+import { EXIT } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { planChecks } from '../../planner/plan.js';

@@ -1,4 +1,4 @@
-import { EXIT, NetcheckError } from '../../errors.js';
+import { EXIT, NetcheckError } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';

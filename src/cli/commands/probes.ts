@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { EXIT } from '../../errors.js';
+import { EXIT } from '../../core/errors.js';
 import { PROBES } from '../../../probes/registry.js';
-import { TRANSPORT_REASONS } from '../../reasons/transport.js';
+import { TRANSPORT_REASONS } from '../../core/transport-reasons.js';
 
 /** `psm-netcheck probes`: each probe with its options (defaults, descriptions) and reason codes. */
 export function probesCommand(options: { json?: boolean }): number {

@@ -1,4 +1,4 @@
-import { EXIT, NetcheckError } from '../../errors.js';
+import { EXIT, NetcheckError } from '../../core/errors.js';
 import { inventoryJsonSchema } from '../../inventory/json-schema.js';
 import { reportSchemaText } from '../../report/schema.js';
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { executeCheck } from '../../check/execute.js';
-import { EXIT, NetcheckError } from '../../errors.js';
+import { EXIT, NetcheckError } from '../../core/errors.js';
 import { parseDuration } from '../../inventory/schema.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogLevel } from '../../log.js';
