@@ -3,7 +3,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { executeCheck } from '../src/check/execute.js';
 import { linesAheadFor, writeOutputs, type OutputSpec } from '../src/cli/outputs.js';
 import { limitHeapGrowth } from '../src/cli/heap-growth.js';
-import { effectiveSettings } from '../src/cli/settings.js';
+import { effectiveSettings } from '../src/check/settings.js';
 import { loadInventory } from '../src/inventory/load.js';
 import { createLogger } from '../src/log.js';
 import { findVantage } from '../src/planner/vantage.js';

@@ -129,7 +129,22 @@ hosts:
 
   it('rejects bad flags before any probe, with exit 2', async () => {
     const before = listener.total();
-    for (const flags of [['--timeout', 'soon'], ['--retries', '-1'], ['--max-rate', 'fast'], ['--only', 'smtp'], ['--output', 'report.pdf']]) {
+    const badFlags = [
+      ['--timeout', 'soon'],
+      ['--retries', '-1'],
+      ['--max-rate', 'fast'],
+      ['--only', 'smtp'],
+      ['--output', 'report.pdf'],
+      // Blank numbers are no numbers (Number('') is 0); durations past Node's timer range overflow.
+      ['--retries', ''],
+      ['--concurrency', ' '],
+      ['--max-rate', ''],
+      ['--per-host', '1e3'],
+      ['--retries', '11'],
+      ['--timeout', '3000000000'],
+      ['--timeout', '1h'],
+    ];
+    for (const flags of badFlags) {
       const run = await runCli(['check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', ...flags]);
       expect(run.code, flags.join(' ')).toBe(2);
       expect(run.stderr).toContain('E_USAGE');

@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { InventoryError } from '../src/inventory/errors.js';
 import { inventoryJsonSchema } from '../src/inventory/json-schema.js';
 import { loadInventory, parseInventory } from '../src/inventory/load.js';
-import { isDnsName, parseDuration } from '../src/inventory/schema.js';
+import { isDnsName } from '../src/inventory/schema.js';
+import { parseDuration } from '../src/core/settings.js';
 import { NE_TYPES, ROLES } from '../src/core/model.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -146,7 +147,7 @@ hosts:
     addresses: 192.0.2.10
 `,
     errors: [
-      'inventory.yaml:2:12: defaults.retries: expected a whole number >= 0 (retries), got "lots"',
+      'inventory.yaml:2:12: defaults.retries: expected a whole number from 0 to 10 (retries), got "lots"',
       'inventory.yaml:6:16: hosts[0].addresses: expected a list, got a string',
     ],
   },
@@ -412,7 +413,7 @@ paths:
     ports: [1]
 `,
     errors: [
-      'inventory.yaml:3:12: defaults.timeout: expected a duration: milliseconds, or a string such as "500ms", "2s", "1m", got "fast"',
+      'inventory.yaml:3:12: defaults.timeout: expected a duration from 1ms to 10m (milliseconds, or text such as "500ms", "2s", "1m"), got "fast"',
       'inventory.yaml:6:44: credentials.ne-snmp.snmp.community.env: environment variable PSM_TEST_COMMUNITY is not set',
       'inventory.yaml:10:12: hosts[0].roles: give either "role" or "roles", not both',
       'inventory.yaml:11:16: hosts[0].addresses: expected at least one address',
@@ -549,7 +550,8 @@ describe('scalars', () => {
     ['1.5s', 1500],
     ['1m', 60_000],
     ['2 s', undefined],
-    ['2h', undefined],
+    ['2h', 7_200_000],
+    ['2d', undefined],
   ])('parseDuration(%j) = %j', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
@@ -558,7 +560,11 @@ describe('scalars', () => {
     const text = (timeout: string) => `defaults: { timeout: ${timeout} }\nhosts: [{ name: a, role: noc, addresses: [a.example.net] }]\n`;
     expect(parseInventory(text('750'), 'x', scratch).defaults.timeoutMs).toBe(750);
     expect(parseInventory(text('1m'), 'x', scratch).defaults.timeoutMs).toBe(60_000);
-    expect(errorLines(text('0s'))).toEqual(['inventory.yaml:1:22: defaults.timeout: expected a duration above zero, got "0s"']);
+    const range = 'expected a duration from 1ms to 10m (milliseconds, or text such as "500ms", "2s", "1m")';
+    expect(errorLines(text('0s'))).toEqual([`inventory.yaml:1:22: defaults.timeout: ${range}, got "0s"`]);
+    // Past Node's timer range (2^31 - 1 ms) a timer fires at once: every duration has a maximum.
+    expect(errorLines(text('3000000000'))).toEqual([`inventory.yaml:1:22: defaults.timeout: ${range}, got 3000000000`]);
+    expect(errorLines(text('11m'))).toEqual([`inventory.yaml:1:22: defaults.timeout: ${range}, got "11m"`]);
   });
 
   it.each([

@@ -193,6 +193,9 @@ paths:
       const cases = [
         ['--interval', '10ms'],
         ['--interval', 'often'],
+        // 35 days: past Node's timer range, it would fire at once, back to back.
+        ['--interval', '3024000000'],
+        ['--interval', '8d'],
         ['--listen', 'nowhere'],
         ['--listen', '127.0.0.1:70000'],
         ['--listen', `127.0.0.1:${jmx.port}`],

@@ -7,7 +7,7 @@ import type { Plan } from '../planner/types.js';
 import { buildReport } from '../report/build.js';
 import type { ProbeResult, Report } from '../report/types.js';
 import { runPlan } from '../runner/run.js';
-import type { EffectiveSettings } from '../cli/settings.js';
+import type { EffectiveSettings } from './settings.js';
 
 export interface CheckOptions {
   readonly inventory: Inventory;

@@ -5,7 +5,7 @@ import type { Host, Inventory } from '../inventory/types.js';
 import type { JsonLinesAhead } from '../report/json-ahead.js';
 import type { Report } from '../report/types.js';
 import { createProgress } from './progress.js';
-import type { EffectiveSettings } from './settings.js';
+import type { EffectiveSettings } from '../check/settings.js';
 import { interruptSignal } from './signals.js';
 
 /**

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { credentialsOfSet, mergeCredentials, resolveUsedSecrets, type ResolvedSecrets } from './credential-sets.js';
 import type { HostCredentials } from '../core/credentials.js';
+import { toRunSettings } from '../core/settings.js';
 import { InventoryError, type InventoryIssue } from './errors.js';
 import { fastParse } from './fast-parse.js';
 import { checkMergedProbeOptions, mergeProbeOptions, rawProbeOptions } from './probe-options.js';
@@ -215,11 +216,10 @@ function build(
     }),
   );
 
-  const { credentials: _roleDefaults, timeout, ...counts } = file.defaults;
   return {
     source,
     ...(file.name !== undefined && { name: file.name }),
-    defaults: { timeoutMs: timeout, ...counts },
+    defaults: toRunSettings(file.defaults),
     hosts,
     probeOptions: globalProbes,
     paths,

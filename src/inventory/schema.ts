@@ -4,7 +4,7 @@ import { PORT_KEYS } from '../matrix/types.js';
 import { EXPECTATIONS, NE_TYPES, OPTIONAL_SERVICES, ROLES, TRANSPORTS } from '../core/model.js';
 import { PROBE_KINDS, PROBES } from '../../probes/registry.js';
 import { showValue } from './show-value.js';
-import type { Defaults } from './types.js';
+import { runSettingsShape } from '../core/settings.js';
 
 /**
  * The inventory as written in YAML (docs/inventory-format.md). Every object is strict, so a typo in
@@ -14,60 +14,6 @@ import type { Defaults } from './types.js';
  * Messages written here may quote the offending value: none of these positions holds a secret
  * (secrets are only ever references such as { env: VAR }).
  */
-
-export const DEFAULT_SETTINGS: Defaults = {
-  timeoutMs: 2000,
-  retries: 1,
-  concurrency: 0,
-  perHostConcurrency: 4,
-  maxBytes: 65536,
-  maxRate: 0,
-};
-
-// ---------------------------------------------------------------------------------------------
-// Scalars
-
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
-
-/** "500ms", "2s", "1.5s", "1m" in milliseconds (rounded); undefined when not a duration. */
-export function parseDuration(text: string): number | undefined {
-  const match = DURATION.exec(text);
-  if (!match) return undefined;
-  const unit = match[2] as keyof typeof UNIT_MS;
-  return Math.round(Number(match[1]) * UNIT_MS[unit]);
-}
-
-const durationMessage = (input: unknown) =>
-  `expected a duration: milliseconds, or a string such as "500ms", "2s", "1m", got ${showValue(input)}`;
-
-/** A positive duration, in the YAML as ms or with a unit; the output is milliseconds. */
-function duration(defaultText: string) {
-  return z
-    .union(
-      [
-        z.number().int({ error: (iss) => durationMessage(iss.input) }).positive({ error: (iss) => durationMessage(iss.input) }),
-        z
-          .string()
-          .regex(DURATION, { error: (iss) => durationMessage(iss.input) })
-          .refine((text) => !DURATION.test(text) || (parseDuration(text) ?? 0) > 0, {
-            error: (iss) => `expected a duration above zero, got ${showValue(iss.input)}`,
-          }),
-      ],
-      { error: (iss) => durationMessage(iss.input) },
-    )
-    .default(defaultText)
-    .transform((value) => (typeof value === 'number' ? value : (parseDuration(value) ?? 0)));
-}
-
-function count(min: number, fallback: number, what: string) {
-  const message = (input: unknown) => `expected a whole number >= ${min} (${what}), got ${showValue(input)}`;
-  return z
-    .number({ error: (iss) => message(iss.input) })
-    .int({ error: (iss) => message(iss.input) })
-    .min(min, { error: (iss) => message(iss.input) })
-    .default(fallback);
-}
 
 /**
  * RFC 1123 host name: dot-separated labels of letters, digits and hyphens, no label starting or
@@ -294,23 +240,7 @@ const roleDefaults = z
 
 const defaultsSection = z
   .strictObject({
-    timeout: duration('2s').describe('Per-probe deadline: milliseconds, or "500ms", "2s", "1m". Default 2s.'),
-    retries: count(0, DEFAULT_SETTINGS.retries, 'retries').describe(
-      'Extra attempts, only after a timeout (never after a definite answer). Default 1.',
-    ),
-    concurrency: count(0, DEFAULT_SETTINGS.concurrency, 'probes in flight').describe(
-      'Probes in flight at once, all hosts together; 0 = sized from the file-descriptor limit. Default 0.',
-    ),
-    perHostConcurrency: count(1, DEFAULT_SETTINGS.perHostConcurrency, 'probes in flight per host').describe(
-      'Probes in flight at once against one host (gentle on network element CPUs). Default 4.',
-    ),
-    maxBytes: count(1, DEFAULT_SETTINGS.maxBytes, 'bytes').describe(
-      'Bytes read from one peer in one probe, at most. Default 65536.',
-    ),
-    maxRate: count(0, DEFAULT_SETTINGS.maxRate, 'probes started per second').describe(
-      'Probes started per second, at most, all hosts together; 0 = no limit. For firewalls or IDS that count new ' +
-        'connections per second (SYN-flood protection). Default 0.',
-    ),
+    ...runSettingsShape,
     credentials: roleDefaults.optional(),
   })
   .describe('Run settings; every key is optional and has a default.');

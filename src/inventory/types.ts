@@ -3,26 +3,12 @@ import type { Expectation, NeType, OptionalService, Role, Transport } from '../c
 import type { ProbeKind } from '../../probes/registry.js';
 import type { HostCredentials } from '../core/credentials.js';
 import type { Secret } from '../core/secret.js';
+import type { RunSettings } from '../core/settings.js';
 
 /**
  * The validated inventory, as the planner reads it. The YAML form, its schema and its defaults
  * are in ./schema.ts; ./load.ts turns a file into this (or into located errors).
  */
-
-export interface Defaults {
-  /** Per-probe deadline in ms. @default 2000 */
-  readonly timeoutMs: number;
-  /** Extra attempts after a timeout (never after a definite answer). @default 1 */
-  readonly retries: number;
-  /** Probes in flight at once, all hosts together. @default 0 = sized from the file-descriptor limit */
-  readonly concurrency: number;
-  /** Probes in flight at once against one host (gentle on NE CPUs). @default 4 */
-  readonly perHostConcurrency: number;
-  /** Byte limit for everything read from one peer in one probe. @default 65536 */
-  readonly maxBytes: number;
-  /** Probes started per second, all hosts together. @default 0 = no limit */
-  readonly maxRate: number;
-}
 
 export interface Host {
   readonly name: string;
@@ -67,7 +53,8 @@ export interface Inventory {
   /** Absolute path of the file, or a label such as "<embedded lab>". */
   readonly source: string;
   readonly name?: string;
-  readonly defaults: Defaults;
+  /** Run settings from `defaults:`, each filled with its default when absent. */
+  readonly defaults: RunSettings;
   readonly hosts: readonly Host[];
   /** Global probe options by probe kind (validated by each probe's schema). */
   readonly probeOptions: Partial<Record<ProbeKind, Record<string, unknown>>>;

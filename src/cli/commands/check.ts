@@ -11,7 +11,8 @@ import { acquireLock } from '../lock.js';
 import type { FormatName } from '../../report/index.js';
 import { linesAheadFor, parseOutputs, writeOutputs } from '../outputs.js';
 import { parseOnly } from '../only.js';
-import { effectiveSettings, type RunFlags } from '../settings.js';
+import { effectiveSettings } from '../../check/settings.js';
+import type { RunFlags } from '../../core/settings.js';
 import { parseViaResponder } from '../via-responder.js';
 
 export interface CheckFlags extends RunFlags {

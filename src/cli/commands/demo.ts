@@ -8,7 +8,7 @@ import { startLab } from '../../lab/index.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
 import { parseOutputs, writeOutputs } from '../outputs.js';
-import { effectiveSettings } from '../settings.js';
+import { effectiveSettings } from '../../check/settings.js';
 import { interruptSignal } from '../signals.js';
 
 export interface DemoFlags {

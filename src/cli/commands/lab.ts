@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT, NetcheckError } from '../../core/errors.js';
-import { parseDuration } from '../../inventory/schema.js';
+import { durationSchema, LIMITS, parseFlagValue } from '../../core/settings.js';
 import { startLab } from '../../lab/index.js';
 import { createLogger, type LogLevel } from '../../log.js';
 
@@ -19,10 +19,7 @@ export interface LabFlags {
  */
 export async function labCommand(flags: LabFlags): Promise<number> {
   const log = createLogger(flags.logLevel);
-  const forMs = flags.for === undefined ? undefined : parseDuration(flags.for);
-  if (flags.for !== undefined && (forMs === undefined || forMs <= 0)) {
-    throw new NetcheckError('E_USAGE', `--for ${JSON.stringify(flags.for)}: expected a duration such as 30s or 10m`);
-  }
+  const forMs = flags.for === undefined ? undefined : parseFlagValue('--for', flags.for, durationSchema(LIMITS.runForMs));
   const elements = flags.elements === undefined ? undefined : Number(flags.elements);
   if (elements !== undefined && (!Number.isInteger(elements) || elements < 1 || elements > 4000)) {
     throw new NetcheckError('E_USAGE', `--elements ${flags.elements}: expected a whole number from 1 to 4000`);

@@ -6,7 +6,8 @@ import { runPreflight } from '../../preflight/run.js';
 import { interactiveCheck } from '../interactive-check.js';
 import { parseOnly } from '../only.js';
 import { linesAheadFor, parseOutputs, writeOutputs } from '../outputs.js';
-import { effectiveSettings, type RunFlags } from '../settings.js';
+import { effectiveSettings } from '../../check/settings.js';
+import type { RunFlags } from '../../core/settings.js';
 import { parseViaResponder } from '../via-responder.js';
 
 export interface PreflightFlags extends RunFlags {

@@ -1,5 +1,5 @@
 import { EXIT, NetcheckError } from '../../core/errors.js';
-import { parseDuration } from '../../inventory/schema.js';
+import { durationSchema, LIMITS, parseFlagValue } from '../../core/settings.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { responderPorts } from '../../planner/listening-ports.js';
@@ -14,8 +14,6 @@ export interface RespondFlags {
   readonly for: string;
   readonly logLevel: LogLevel;
 }
-
-const MAX_DURATION_MS = 24 * 3_600_000;
 
 /**
  * `psm-netcheck respond`: on a host where PSM is not installed yet, listen for a bounded time on
@@ -82,14 +80,11 @@ function write(text: string): void {
   process.stdout.write(text);
 }
 
+const RUN_FOR = durationSchema(LIMITS.runForMs);
+
 /** `--for 30m`, `2h`, `90s`; at most 24 hours. */
 export function parseFor(text: string): number {
-  const hours = /^(\d+(?:\.\d+)?)h$/.exec(text);
-  const ms = hours !== null ? Math.round(Number(hours[1]) * 3_600_000) : /^\d+$/.test(text) ? Number(text) : parseDuration(text);
-  if (ms === undefined || ms <= 0 || ms > MAX_DURATION_MS) {
-    throw new NetcheckError('E_USAGE', `--for ${JSON.stringify(text)}: expected a duration up to 24h, such as 30m, 2h or 90s`);
-  }
-  return ms;
+  return parseFlagValue('--for', text, RUN_FOR);
 }
 
 function openingReport(name: string, sockets: readonly SocketOutcome[], wildcard: boolean): string {

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { executeCheck } from '../../check/execute.js';
-import { EXIT, NetcheckError } from '../../core/errors.js';
-import { parseDuration } from '../../inventory/schema.js';
+import { EXIT } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
@@ -9,7 +8,8 @@ import { parseListen } from '../../serve/listen.js';
 import { createRunLoop } from '../../serve/scheduler.js';
 import { startServer } from '../../serve/server.js';
 import { parseOnly } from '../only.js';
-import { effectiveSettings, type RunFlags } from '../settings.js';
+import { effectiveSettings } from '../../check/settings.js';
+import { durationSchema, LIMITS, parseFlagValue, type RunFlags } from '../../core/settings.js';
 import { interruptSignal } from '../signals.js';
 
 export interface ServeFlags extends RunFlags {
@@ -20,9 +20,6 @@ export interface ServeFlags extends RunFlags {
   readonly only?: string[];
   readonly logLevel: LogLevel;
 }
-
-/** Below this, a loop of checks becomes a load test of the network elements. */
-const MIN_INTERVAL_MS = 1000;
 
 /**
  * `psm-netcheck serve`: check every interval and serve the last report over HTTP until SIGINT or
@@ -61,10 +58,8 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   return EXIT.ok;
 }
 
+const INTERVAL = durationSchema(LIMITS.serveIntervalMs);
+
 function parseInterval(text: string): number {
-  const value = /^\d+$/.test(text) ? Number(text) : parseDuration(text);
-  if (value === undefined || value < MIN_INTERVAL_MS) {
-    throw new NetcheckError('E_USAGE', `--interval ${JSON.stringify(text)}: expected a duration of at least 1s, such as 30s, 5m or 60m`);
-  }
-  return value;
+  return parseFlagValue('--interval', text, INTERVAL);
 }
