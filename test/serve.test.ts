@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/types.js';
 import { runCli } from './support/cli.js';
 import { closedTcpPort, recordingListener } from './support/hostile-peers.js';
-import { poll, request, startServe, type ServeProcess } from './support/serve-process.js';
+import { poll, rawRequest, request, startServe, type ServeProcess } from './support/serve-process.js';
 
 interface ParsedFamily {
   name: string;
@@ -115,6 +115,28 @@ paths:
       const post = await request(serve.port, '/metrics', 'POST');
       expect(post.status).toBe(405);
       expect(post.headers.allow).toBe('GET, HEAD');
+    });
+
+    it('answers every malformed request with a 4xx and keeps serving', async () => {
+      const targets = [
+        'GET //[ HTTP/1.1',
+        'GET http://127.0.0.1:99999/metrics HTTP/1.1',
+        'GET http://[::1/metrics HTTP/1.1',
+        'GET * HTTP/1.1',
+        'GET metrics HTTP/1.1',
+        'GET ftp://example.invalid/metrics HTTP/1.1',
+        'GET /\u0000 HTTP/1.1',
+        'NOT-HTTP',
+      ];
+      for (const line of targets) {
+        const status = await rawRequest(serve.port, line);
+        expect(status, line).toBeGreaterThanOrEqual(400);
+        expect(status, line).toBeLessThan(500);
+      }
+      // Absolute-form is a valid target (RFC 9112 3.2.2): served like its path.
+      expect(await rawRequest(serve.port, `GET http://127.0.0.1:${serve.port}/healthz HTTP/1.1`)).toBe(200);
+      expect((await request(serve.port, '/healthz')).status).toBe(200);
+      expect(serve.stderr()).not.toContain('Invalid URL');
     });
 
     it('probes on the interval, never per request', async () => {

@@ -7,6 +7,7 @@ import { FORMATTERS } from '../report/index.js';
 import type { Report } from '../report/types.js';
 import { assessHealth } from './health.js';
 import { renderMetrics } from './metrics.js';
+import { requestPath } from './request-path.js';
 import type { RunLoopSnapshot } from './scheduler.js';
 
 export interface ServerOptions {
@@ -29,6 +30,8 @@ interface Reply {
   readonly status: number;
   readonly type: string;
   readonly body: string;
+  /** The methods a 405 allows. */
+  readonly allow?: string;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -73,27 +76,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  const server = http.createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    let reply: Reply;
+  /** A reply for every request, however malformed: nothing a client sends can end the process. */
+  const reply = (request: http.IncomingMessage): Reply => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      reply = { status: 405, type: TEXT, body: 'only GET and HEAD\n' };
-      response.setHeader('Allow', 'GET, HEAD');
-    } else {
-      try {
-        reply = route(path);
-      } catch (error) {
-        log.error({ err: error, path }, 'cannot render the response');
-        reply = { status: 500, type: TEXT, body: 'internal error\n' };
-      }
+      return { status: 405, type: TEXT, body: 'only GET and HEAD\n', allow: 'GET, HEAD' };
     }
-    log.debug({ method: request.method, path, status: reply.status }, 'request');
-    const body = Buffer.from(reply.body);
-    response.writeHead(reply.status, {
-      'Content-Type': reply.type,
+    const path = requestPath(request.url);
+    if (path === undefined) return { status: 400, type: TEXT, body: 'bad request target\n' };
+    try {
+      return route(path);
+    } catch (error) {
+      log.error({ err: error, path }, 'cannot render the response');
+      return { status: 500, type: TEXT, body: 'internal error\n' };
+    }
+  };
+
+  const server = http.createServer((request, response) => {
+    const answer = reply(request);
+    log.debug({ method: request.method, path: requestPath(request.url), status: answer.status }, 'request');
+    const body = Buffer.from(answer.body);
+    response.writeHead(answer.status, {
+      'Content-Type': answer.type,
       'Content-Length': body.length,
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
+      ...(answer.allow === undefined ? {} : { Allow: answer.allow }),
     });
     response.end(request.method === 'HEAD' ? undefined : body);
   });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { CLI } from './cli.js';
 
 /** A running `psm-netcheck serve`, started on `--listen 127.0.0.1:0`. */
@@ -96,4 +97,22 @@ export async function poll(
     if (Date.now() > deadline) throw new Error(`${path} never gave what the test waits for; last: ${reply.status} ${reply.body}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * Sends `requestLine` as written (no client library would send a malformed target) and resolves
+ * with the status code of the answer, or 0 when the server closed without one.
+ */
+export function rawRequest(port: number, requestLine: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('connect', () => socket.write(`${requestLine}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+    socket.on('data', (chunk: string) => {
+      if (answer.length < 4096) answer += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1] ?? 0)));
+  });
 }
