@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { executeCheck } from '../src/check/execute.js';
-import { linesAheadFor, writeOutputs, type OutputSpec } from '../src/cli/outputs.js';
+import { linesAheadFor, prepareOutputs, writeOutputs } from '../src/cli/outputs.js';
 import { limitHeapGrowth } from '../src/cli/heap-growth.js';
 import { effectiveSettings } from '../src/check/settings.js';
 import { loadInventory } from '../src/inventory/load.js';
@@ -91,7 +91,7 @@ const settings = effectiveSettings(inventory.defaults, {
   ...(args.concurrency === undefined ? {} : { concurrency: args.concurrency }),
   ...(args.perHost === undefined ? {} : { perHost: args.perHost }),
 });
-const outputs: OutputSpec[] = args.report === undefined ? [] : [{ format: 'json', path: args.report }];
+const outputs = await prepareOutputs(args.report === undefined ? [] : [{ format: 'json', path: args.report }]);
 const linesAhead = linesAheadFor(outputs, 'none');
 const load = phase();
 let plan: PhaseMetrics | undefined;

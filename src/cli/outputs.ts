@@ -1,12 +1,30 @@
 import { extname } from 'node:path';
 import { NetcheckError } from '../core/errors.js';
-import { FORMAT_NAMES, FORMATTERS, isFormatName, writeAtomically, type FormatName, type FormatOutput } from '../report/index.js';
+import {
+  FORMAT_NAMES,
+  FORMATTERS,
+  isFormatName,
+  OutputProblem,
+  resolveOutputTarget,
+  writeAtomically,
+  writeThrough,
+  writeToDescriptor,
+  type FormatName,
+  type FormatOutput,
+  type OutputTarget,
+} from '../report/index.js';
 import { JsonLinesAhead } from '../report/json-ahead.js';
 import type { Report } from '../report/types.js';
 
 export interface OutputSpec {
   readonly format: FormatName;
+  /** As the user wrote it, for messages. */
   readonly path: string;
+}
+
+/** An output whose target was checked: it can be written (./report/output-target.ts). */
+export interface PreparedOutput extends OutputSpec {
+  readonly target: OutputTarget;
 }
 
 /** The format an extension implies; `.txt` means the human table (write nagios=FILE for Nagios). */
@@ -33,18 +51,36 @@ export function parseOutputs(values: readonly string[]): OutputSpec[] {
   });
 }
 
+/**
+ * Checks that every output can be written, before the first probe: a missing or read-only
+ * directory, a directory given as the file, a socket... are E_OUTPUT errors (exit 2) now rather
+ * than after the whole network was probed.
+ */
+export async function prepareOutputs(outputs: readonly OutputSpec[]): Promise<PreparedOutput[]> {
+  const prepared: PreparedOutput[] = [];
+  for (const output of outputs) {
+    try {
+      prepared.push({ ...output, target: await resolveOutputTarget(output.path) });
+    } catch (error) {
+      if (!(error instanceof OutputProblem)) throw error;
+      throw new NetcheckError('E_OUTPUT', `--output ${output.path}: ${error.message}`);
+    }
+  }
+  return prepared;
+}
+
 /** The JSON report's lines to format while the run waits on its last probes, if a JSON report is asked for. */
 export function linesAheadFor(outputs: readonly OutputSpec[], stdoutFormat: FormatName | 'none'): JsonLinesAhead | undefined {
   return stdoutFormat === 'json' || outputs.some((output) => output.format === 'json') ? new JsonLinesAhead() : undefined;
 }
 
 /**
- * Report files first (each atomically), then stdout. Returns the exit code that the stdout
+ * Report files first (each atomically where it can be replaced), then stdout. Returns the exit code that the stdout
  * format imposes (a Nagios plugin's 0-3), if any.
  */
 export async function writeOutputs(
   report: Report,
-  outputs: readonly OutputSpec[],
+  outputs: readonly PreparedOutput[],
   stdoutFormat: FormatName | 'none',
   ahead?: JsonLinesAhead,
 ): Promise<number | undefined> {
@@ -53,7 +89,10 @@ export async function writeOutputs(
     try {
       const formatter = FORMATTERS[output.format];
       const options = { color: false, ...resultLines };
-      await writeAtomically(output.path, formatter.chunks?.(report, options) ?? formatter.format(report, options).text);
+      const text = formatter.chunks?.(report, options) ?? formatter.format(report, options).text;
+      const target = output.target;
+      if (target.mode === 'descriptor') await writeToDescriptor(target.fd, text);
+      else await (target.mode === 'replace' ? writeAtomically(target.path, text) : writeThrough(target.path, text));
     } catch (error) {
       throw new NetcheckError('E_OUTPUT', `--output ${output.path}: ${(error as Error).message}`);
     }

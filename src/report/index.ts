@@ -8,7 +8,8 @@ import type { Report } from './types.js';
 import type { TextPiece } from './write-atomic.js';
 
 export { compareReports } from './compare.js';
-export { writeAtomically } from './write-atomic.js';
+export { writeAtomically, writeThrough, writeToDescriptor } from './write-atomic.js';
+export { OutputProblem, resolveOutputTarget, type OutputTarget } from './output-target.js';
 
 export interface FormatOptions {
   /** ANSI colours (human format only); the CLI decides from NO_COLOR and whether stdout is a TTY. */

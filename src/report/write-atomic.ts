@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { write } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -18,8 +19,7 @@ export async function writeAtomically(path: string, text: string | Iterable<Text
   const file = await open(temporary, 'wx', 0o644);
   try {
     try {
-      if (typeof text === 'string') await file.writeFile(text, 'utf8');
-      else for (const piece of text) await (typeof piece === 'string' ? file.writeFile(piece, 'utf8') : writeAll(file, piece));
+      await writePieces(file, text);
       await file.sync();
     } finally {
       await file.close();
@@ -30,6 +30,46 @@ export async function writeAtomically(path: string, text: string | Iterable<Text
     throw error;
   }
   await syncDirectory(directory);
+}
+
+/**
+ * Write `text` through to `path` as it is, appended: for what cannot be renamed over (a character
+ * device such as /dev/null or a terminal, a FIFO, /dev/stdout). See ./output-target.ts.
+ */
+export async function writeThrough(path: string, text: string | Iterable<TextPiece>): Promise<void> {
+  const file = await open(path, 'a');
+  try {
+    await writePieces(file, text);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Write `text` to an open descriptor of this process (/dev/stdout and the like), which stays open. */
+export async function writeToDescriptor(fd: number, text: string | Iterable<TextPiece>): Promise<void> {
+  const pieces = typeof text === 'string' ? [text] : text;
+  for (const piece of pieces) {
+    const buffers = typeof piece === 'string' ? [Buffer.from(piece, 'utf8')] : piece;
+    for (const buffer of buffers) {
+      let offset = 0;
+      while (offset < buffer.length) offset += await writeSome(fd, buffer, offset);
+    }
+  }
+}
+
+function writeSome(fd: number, buffer: Uint8Array, offset: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    write(fd, buffer, offset, buffer.length - offset, null, (error, written) => {
+      if (error) reject(error);
+      else if (written === 0) reject(new Error('the descriptor took no more bytes'));
+      else resolve(written);
+    });
+  });
+}
+
+async function writePieces(file: FileHandle, text: string | Iterable<TextPiece>): Promise<void> {
+  if (typeof text === 'string') await file.writeFile(text, 'utf8');
+  else for (const piece of text) await (typeof piece === 'string' ? file.writeFile(piece, 'utf8') : writeAll(file, piece));
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Report } from '../../report/types.js';
 import { interactiveCheck } from '../interactive-check.js';
 import { acquireLock } from '../lock.js';
 import type { FormatName } from '../../report/index.js';
-import { linesAheadFor, parseOutputs, writeOutputs } from '../outputs.js';
+import { linesAheadFor, parseOutputs, prepareOutputs, writeOutputs } from '../outputs.js';
 import { parseOnly } from '../only.js';
 import { effectiveSettings } from '../../check/settings.js';
 import type { RunFlags } from '../../core/settings.js';
@@ -31,7 +31,7 @@ export interface CheckFlags extends RunFlags {
 export async function checkCommand(flags: CheckFlags): Promise<number> {
   const log = createLogger(flags.logLevel);
   // Everything the user gave is checked before the first packet: flags, outputs, inventory.
-  const outputs = parseOutputs(flags.output ?? []);
+  const outputs = await prepareOutputs(parseOutputs(flags.output ?? []));
   const only = parseOnly(flags.only);
   const previous = flags.compare === undefined ? undefined : await readPrevious(flags.compare, log);
   const inventory = await loadInventory(flags.inventory, { requireSecrets: true });

@@ -7,7 +7,7 @@ import { loadInventory } from '../../inventory/load.js';
 import { startLab } from '../../lab/index.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
-import { parseOutputs, writeOutputs } from '../outputs.js';
+import { parseOutputs, prepareOutputs, writeOutputs } from '../outputs.js';
 import { effectiveSettings } from '../../check/settings.js';
 import { interruptSignal } from '../signals.js';
 
@@ -24,7 +24,7 @@ export interface DemoFlags {
  */
 export async function demoCommand(flags: DemoFlags): Promise<number> {
   const log = createLogger(flags.logLevel);
-  const outputs = parseOutputs([`json=${resolve(flags.output)}`]);
+  const outputs = await prepareOutputs(parseOutputs([`json=${resolve(flags.output)}`]));
   const lab = await startLab();
   const dir = await mkdtemp(join(tmpdir(), 'psm-netcheck-demo-'));
   const interrupt = interruptSignal(log);

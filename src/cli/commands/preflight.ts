@@ -5,7 +5,7 @@ import { findVantage } from '../../planner/vantage.js';
 import { runPreflight } from '../../preflight/run.js';
 import { interactiveCheck } from '../interactive-check.js';
 import { parseOnly } from '../only.js';
-import { linesAheadFor, parseOutputs, writeOutputs } from '../outputs.js';
+import { linesAheadFor, parseOutputs, prepareOutputs, writeOutputs } from '../outputs.js';
 import { effectiveSettings } from '../../check/settings.js';
 import type { RunFlags } from '../../core/settings.js';
 import { parseViaResponder } from '../via-responder.js';
@@ -32,12 +32,13 @@ const PREFLIGHT_FORMATS: readonly string[] = ['human', 'json'];
  */
 export async function preflightCommand(flags: PreflightFlags): Promise<number> {
   const log = createLogger(flags.logLevel);
-  const outputs = parseOutputs(flags.output ?? []);
-  for (const output of outputs) {
+  const requested = parseOutputs(flags.output ?? []);
+  for (const output of requested) {
     if (!PREFLIGHT_FORMATS.includes(output.format)) {
       throw new NetcheckError('E_USAGE', `--output ${output.path}: preflight writes json or human reports (the local checks exist only there)`);
     }
   }
+  const outputs = await prepareOutputs(requested);
   const only = parseOnly(flags.only);
   const inventory = await loadInventory(flags.inventory, { requireSecrets: true });
   const vantage = findVantage(inventory, flags.from);
