@@ -149,6 +149,21 @@ hosts:
       expect(run.code, flags.join(' ')).toBe(2);
       expect(run.stderr).toContain('E_USAGE');
     }
+    // Parser errors too: one E_USAGE line with a hint, exit 2 (also under -f nagios, where 1 would read WARNING).
+    const inventory = join(dir, 'loopback.yaml');
+    for (const args of [
+      ['chek', '-i', inventory],
+      ['check', '-i', inventory, '--from', 'client', '--colour'],
+      ['check', '--from', 'client'],
+      ['check', '-i', inventory, '-f', 'nagios', '--timeout'],
+      ['check', '-i', inventory, '-f', 'xml'],
+      ['check', '-i', inventory, '-f', 'nagios', '--log-level', 'loud'],
+    ]) {
+      const run = await runCli(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(run.stderr).toMatch(/^psm-netcheck: E_USAGE: .* \(see psm-netcheck( check)? --help\)\n$/);
+    }
     const unknown = await runCli(['check', '-i', join(dir, 'loopback.yaml'), '--from', 'nobody']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('E_VANTAGE_UNKNOWN');
@@ -181,6 +196,7 @@ describe('psm-netcheck commands that send nothing', () => {
   });
 
   it('--version prints the package version', async () => {
+    expect((await runCli(['check', '--help'])).code).toBe(0);
     const run = await runCli(['--version']);
     expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });

@@ -1,10 +1,34 @@
+import type { CommanderError } from 'commander';
 import { ERROR_CODES, EXIT, NetcheckError, type ErrorCode } from '../core/errors.js';
+
+/** Help or version was asked for and printed: a normal end, not a failure. */
+class Finished {
+  constructor(readonly exitCode: number) {}
+}
+
+/**
+ * What a commander parse error means here: `--help` and `--version` end normally; anything else
+ * (an unknown option or command, a missing value, a bad choice, a missing -i) is E_USAGE, exit 2,
+ * with a hint where to read the usage. Already converted errors pass through.
+ */
+export function usageFailure(error: CommanderError | NetcheckError, hint: string): NetcheckError | Finished {
+  if (error instanceof NetcheckError) return error;
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return new Finished(0);
+  // No command given: commander printed the help; that is a usage error all the same.
+  if (error.code === 'commander.help') return new NetcheckError('E_USAGE', `a command is needed (see ${hint})`);
+  const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  return new NetcheckError('E_USAGE', `${message} (see ${hint})`);
+}
 
 /**
  * Anything that escapes a command. A known error prints its stable code and its message (an
  * inventory error: one `file:line:column: path: problem` line each); anything else is a bug.
  */
 export function handleFailure(error: unknown): void {
+  if (error instanceof Finished) {
+    process.exitCode = error.exitCode;
+    return;
+  }
   const code = codeOf(error);
   if (code !== undefined && error instanceof Error) {
     const lines = error.message.split('\n');

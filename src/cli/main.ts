@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { TOOL_VERSION } from '../core/version.js';
-import { handleFailure } from './failure.js';
+import { handleFailure, usageFailure } from './failure.js';
 import { limitHeapGrowth } from './heap-growth.js';
 
 // Before anything big is allocated: the inventory, the plan, the probes.
@@ -27,8 +27,10 @@ class NetcheckCommand extends Command {
 const program = new NetcheckCommand('psm-netcheck')
   .description('Verify the network paths of a proNX Service Manager deployment against the vendor port matrix')
   .version(TOOL_VERSION)
-  .showHelpAfterError()
-  .configureOutput({ outputError: (text, write) => write(text) });
+  // Parse errors come back as exceptions and leave as E_USAGE (exit 2) through the tool's own
+  // error path, one line and a hint, rather than commander's exit 1 and a page of help.
+  .exitOverride()
+  .configureOutput({ outputError: () => undefined });
 
 const inventoryOption = (): Option =>
   new Option('-i, --inventory <file>', 'inventory YAML file').makeOptionMandatory();
@@ -80,7 +82,7 @@ program
 
 program
   .command('matrix')
-  .description('print the expected PSM port matrix (seed Tables 1-8)')
+  .description("print the expected port matrix: the vendor's port tables (PSM Networking Considerations, Tables 1-8)")
   .option('--json', 'machine-readable output')
   .action(async (options) => {
     const { matrixCommand } = await import('./commands/matrix.js');
@@ -172,4 +174,13 @@ program
     process.exitCode = await respondCommand(options);
   });
 
-program.parseAsync(process.argv).catch(handleFailure);
+// Each command says its own name in the hint of a usage error.
+for (const command of program.commands) {
+  command.exitOverride((error) => {
+    throw usageFailure(error, `psm-netcheck ${command.name()} --help`);
+  });
+}
+
+program.parseAsync(process.argv).catch((error: unknown) =>
+  handleFailure(error instanceof CommanderError ? usageFailure(error, 'psm-netcheck --help') : error),
+);
