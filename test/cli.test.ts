@@ -5,7 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MATRIX } from '../src/matrix/rows.js';
 import type { Report } from '../src/report/types.js';
-import { runCli } from './support/cli.js';
+import { runCli, runCliIntoClosedPipe } from './support/cli.js';
 import { closedTcpPort, recordingListener, silentTcpPeer, type Peer } from './support/hostile-peers.js';
 
 
@@ -172,6 +172,17 @@ hosts:
 });
 
 describe('psm-netcheck commands that send nothing', () => {
+  it('ends quietly when the reader closes stdout early (| head)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'psm-netcheck-pipe-'));
+    const hosts = Array.from({ length: 300 }, (_, i) => `  - { name: ne${i}, role: network-element, neType: bti7800, addresses: [198.51.100.${(i % 250) + 1}] }`);
+    await writeFile(join(dir, 'big.yaml'), `hosts:\n  - { name: server, role: psm-server, addresses: [127.0.0.1] }\n${hosts.join('\n')}\n`);
+    for (const args of [['schema', 'inventory'], ['matrix', '--json'], ['plan', '-i', join(dir, 'big.yaml'), '--from', 'server', '--json']]) {
+      const run = await runCliIntoClosedPipe(args);
+      expect(run.stderr, args.join(' ')).toBe('');
+      expect(run.code, args.join(' ')).toBe(0);
+    }
+  });
+
   it('matrix --json holds every row of the matrix', async () => {
     const run = await runCli(['matrix', '--json']);
     expect(run.code).toBe(0);

@@ -3,9 +3,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { TOOL_VERSION } from '../core/version.js';
 import { handleFailure, usageFailure } from './failure.js';
 import { limitHeapGrowth } from './heap-growth.js';
+import { endQuietlyOnClosedPipes } from './pipes.js';
 
 // Before anything big is allocated: the inventory, the plan, the probes.
 limitHeapGrowth();
+endQuietlyOnClosedPipes();
 
 /**
  * The command line. Each command's module is imported only when that command runs, so that
