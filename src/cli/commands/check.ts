@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { EXIT, NetcheckError } from '../../core/errors.js';
+import { EXIT } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
 import { compareReports } from '../../report/compare.js';
+import { readPreviousReport } from '../../report/read-previous.js';
 import type { Report } from '../../report/types.js';
 import { interactiveCheck } from '../interactive-check.js';
 import { acquireLock } from '../lock.js';
@@ -56,20 +56,15 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
 }
 
 /**
- * The report of the previous run. A missing file is the first scheduled run (cron and the systemd
- * timer compare with the report they are about to overwrite): that run is simply not compared.
- * A file that exists but cannot be read or parsed is an error, before any probe.
+ * The report of the previous run, checked before any probe (src/report/read-previous.ts). A
+ * missing file is the first scheduled run (cron and the systemd timer compare with the report they
+ * are about to overwrite): that run is simply not compared.
  */
 async function readPrevious(path: string, log: Logger): Promise<{ report: Report; label: string } | undefined> {
-  try {
-    const report = JSON.parse(await readFile(path, 'utf8')) as Report;
-    if (!Array.isArray(report.results)) throw new Error('no "results" array');
-    return { report, label: path };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      log.warn({ compare: path }, 'no previous report yet: this run is not compared');
-      return undefined;
-    }
-    throw new NetcheckError('E_PREVIOUS_REPORT', `--compare ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  const report = await readPreviousReport(path);
+  if (report === undefined) {
+    log.warn({ compare: path }, 'no previous report yet: this run is not compared');
+    return undefined;
   }
+  return { report, label: path };
 }
