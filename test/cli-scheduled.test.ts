@@ -1,6 +1,6 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { createProgress } from '../src/cli/progress.js';
 import type { Report } from '../src/report/types.js';
 import { CLI, runCli, type CliRun } from './support/cli.js';
 import { silentTcpPeer, type Peer } from './support/hostile-peers.js';
-import { binary, missing, titleWith } from './support/skip.js';
+import { binary, missing, root, titleWith } from './support/skip.js';
 
 /** A loopback listener that counts connections and can go away and come back on the same port. */
 async function toggledListener() {
@@ -73,7 +73,8 @@ paths:
         },
       });
       await firstStarted;
-      expect(await readFile(lock, 'utf8')).toBe(`${firstPid}\n`);
+      // The holder's PID, its start time and the boot it started in (a reused PID is no holder).
+      expect(await readFile(lock, 'utf8')).toMatch(new RegExp(`^${firstPid} \\d+ [0-9a-f-]{36}\\n$`));
 
       const before = listener.connections();
       const second = await runCli(check('--only', 'tcp', '--lock', lock, '--format', 'json'));
@@ -102,6 +103,56 @@ paths:
       await writeFile(lock, `${gone.pid}\n`);
       const run = await runCli(check('--only', 'tcp', '--lock', lock, '--format', 'none'));
       expect(run.code).toBe(0);
+      expect(existsSync(lock)).toBe(false);
+    });
+
+    it('takes over a lock whose PID runs, but is another process (a reused PID)', async () => {
+      const lock = join(dir, 'reused.lock');
+      // This test process runs, but did not start at tick 1 of this boot.
+      const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+      await writeFile(lock, `${process.pid} 1 ${boot}\n`);
+      const run = await runCli(check('--only', 'tcp', '--lock', lock, '--format', 'none'));
+      expect(run.code, run.stderr).toBe(0);
+      expect(existsSync(lock)).toBe(false);
+    });
+
+    it('refuses a lock path that is a directory: a configuration error (exit 2), not "another run" (exit 5)', async () => {
+      const lockDir = join(dir, 'a-lock-directory');
+      await mkdir(lockDir);
+      const before = listener.connections();
+      const run = await runCli(check('--only', 'tcp', '--lock', lockDir, '--format', 'none'));
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('E_USAGE');
+      expect(run.stderr).toContain('is a directory');
+      expect(listener.connections()).toBe(before);
+    });
+
+    it('lets exactly one of several runs take over the same stale lock', async () => {
+      const lock = join(dir, 'contended.lock');
+      {
+        await writeFile(lock, '999999999\n');
+        // The run that wins holds the lock while its FTP probe waits on a peer that never greets:
+        // long enough for the others to start even on a loaded machine.
+        const runs = await Promise.all(
+          Array.from({ length: 6 }, () => runCli(check('--only', 'ftp', '--timeout', '8s', '--retries', '0', '--lock', lock, '--format', 'none'))),
+        );
+        const codes = runs.map((run) => run.code).sort();
+        expect(codes, runs.map((run) => run.stderr).join('\n')).toEqual([1, 5, 5, 5, 5, 5]);
+        expect(existsSync(lock)).toBe(false);
+      }
+    });
+
+    const noPidNamespace = missing(root, binary('/usr/bin/unshare'));
+    it.skipIf(noPidNamespace)(titleWith('takes over a lock holding its own PID (PID 1 in a restarted container)', noPidNamespace), async () => {
+      const lock = join(dir, 'pid1.lock');
+      await writeFile(lock, '1\n');
+      const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, CLI, ...check('--only', 'tcp', '--lock', lock, '--format', 'none')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code, stderr).toBe(0);
       expect(existsSync(lock)).toBe(false);
     });
   });
@@ -152,12 +203,32 @@ paths:
     });
 
     it('refuses a previous report that is not one, before any probe, exit 2', async () => {
-      const notAReport = join(dir, 'not-a-report.json');
-      await writeFile(notAReport, '{"hello": "world"}');
+      const valid = JSON.parse(await readFile(join(dir, 'run1.json'), 'utf8')) as Record<string, unknown>;
+      const cases: [name: string, content: string, why: string][] = [
+        ['not-a-report.json', '{"hello": "world"}', 'not a psm-netcheck report'],
+        ['bad-results.json', JSON.stringify({ ...valid, results: [null, 1, 'x'] }), 'results.0'],
+        ['future.json', JSON.stringify({ ...valid, schemaVersion: 999 }), 'schemaVersion'],
+        ['truncated.json', JSON.stringify(valid).slice(0, 100), 'not JSON'],
+      ];
+      const fifo = join(dir, 'previous.fifo');
+      execFileSync('mkfifo', [fifo]);
       const before = listener.connections();
-      const run = await runCli(check('--only', 'tcp', '--compare', notAReport));
-      expect(run.code).toBe(2);
-      expect(run.stderr).toContain('E_PREVIOUS_REPORT');
+      for (const [name, content, why] of cases) {
+        await writeFile(join(dir, name), content);
+        const run = await runCli(check('--only', 'tcp', '--compare', join(dir, name)));
+        expect(run.code, name).toBe(2);
+        expect(run.stderr, name).toContain('E_PREVIOUS_REPORT');
+        expect(run.stderr, name).toContain(why);
+      }
+      // Neither a device that never ends nor a FIFO without a writer holds the run; nor is a huge
+      // file read (a sparse one: it takes no disk).
+      const huge = join(dir, 'huge.json');
+      execFileSync('truncate', ['-s', '300M', huge]);
+      for (const [path, why] of [['/dev/zero', 'not a regular file'], [fifo, 'not a regular file'], [huge, 'more than the 256 MB']] as const) {
+        const run = await runCli(check('--only', 'tcp', '--compare', path));
+        expect(run.code, path).toBe(2);
+        expect(run.stderr, path).toContain(why);
+      }
       expect(listener.connections()).toBe(before);
     });
   });
