@@ -212,6 +212,19 @@ describe('psm-netcheck respond on loopback', () => {
     expect(tiny.length).toBeLessThanOrEqual(2);
   });
 
+  it('keeps answering inventory peers while an outsider holds hundreds of idle connections', async () => {
+    // Each outsider address gets a few slots, all outsiders a small pool: the rest stays for peers.
+    const idle = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => idleConnection(tcpPort, `127.0.${Math.floor(i / 100) + 10}.${(i % 100) + 1}`)),
+    );
+    try {
+      const facts = await probe('tcp', 'client', TOKEN);
+      expect(facts).toMatchObject({ state: 'open', reason: 'responder-answered' });
+    } finally {
+      for (const socket of idle) socket.destroy();
+    }
+  });
+
   it('refuses a replayed datagram', async () => {
     const request = buildRequest(TOKEN, 'client')?.bytes ?? Buffer.alloc(0);
     const replies = await udpExchange(udpPort, [request, request], '127.0.0.1', 2);
@@ -347,6 +360,14 @@ describe('planning through the responder', () => {
 });
 
 /** One TCP exchange from `source`: send, half-close, read everything until the peer closes. */
+/** A connection from `source` that sends nothing (resolves once connected, or once refused). */
+function idleConnection(port: number, source: string): Promise<net.Socket> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port, localAddress: source }, () => resolve(socket));
+    socket.on('error', () => resolve(socket));
+  });
+}
+
 function tcpExchange(port: number, payload: Buffer, source = '127.0.0.1'): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -5,6 +5,7 @@ import type { Host, Inventory } from '../inventory/types.js';
 import type { ListeningPort } from '../planner/listening-ports.js';
 import { MAX_LINE, normalizeAddress } from '../../probes/protocols/responder/protocol.js';
 import { explainBindError } from './bind-errors.js';
+import { ConnectionBudget, type ConnectionLimits } from './connection-budget.js';
 import { decide, PeerBook, ReplayGuard, type DecideContext, type ResponderEvent } from './decide.js';
 
 export interface ResponderConfig {
@@ -16,10 +17,12 @@ export interface ResponderConfig {
   /** Addresses to bind (see bindAddresses). */
   readonly addresses: readonly string[];
   readonly onEvent?: (event: ResponderEvent) => void;
-  /** TCP connections open at once; more are closed at once. Default 256. */
-  readonly maxConnections?: number;
-  /** How long a TCP peer has to send its request. Default 5 s. */
+  /** TCP connections open at once, per source and in all; more are closed at once (./connection-budget.ts). */
+  readonly connectionLimits?: ConnectionLimits;
+  /** How long a TCP peer of the inventory has to send its request. Default 5 s. */
   readonly requestTimeoutMs?: number;
+  /** The same for a peer outside the inventory (NAT, or a stranger). Default 1 s. */
+  readonly outsideRequestTimeoutMs?: number;
 }
 
 /** One socket the responder tried to open. */
@@ -61,7 +64,11 @@ export async function startResponder(config: ResponderConfig): Promise<RunningRe
   const emit = (event: ResponderEvent): void => config.onEvent?.(event);
   const closers: (() => Promise<void>)[] = [];
   const connections = new Set<net.Socket>();
-  const limits = { maxConnections: config.maxConnections ?? 256, requestTimeoutMs: config.requestTimeoutMs ?? 5_000 };
+  const limits: TcpLimits = {
+    budget: new ConnectionBudget(config.connectionLimits),
+    requestTimeoutMs: config.requestTimeoutMs ?? 5_000,
+    outsideRequestTimeoutMs: config.outsideRequestTimeoutMs ?? 1_000,
+  };
 
   const outcomes = await Promise.all(
     config.ports.flatMap((entry) =>
@@ -131,22 +138,35 @@ function bindUdp(
   });
 }
 
+interface TcpLimits {
+  readonly budget: ConnectionBudget;
+  readonly requestTimeoutMs: number;
+  readonly outsideRequestTimeoutMs: number;
+}
+
 /** Reads one request line (at most MAX_LINE bytes, within the timeout), answers or closes. */
 function serveTcp(
   socket: net.Socket,
   context: DecideContext,
   emit: (event: ResponderEvent) => void,
   connections: Set<net.Socket>,
-  limits: { maxConnections: number; requestTimeoutMs: number },
+  limits: TcpLimits,
 ): void {
   socket.on('error', () => undefined);
-  if (connections.size >= limits.maxConnections) {
+  const source = normalizeAddress(socket.remoteAddress ?? '');
+  const inInventory = context.peers.isInventoryAddress(source);
+  const release = limits.budget.admit(source, inInventory);
+  if (release === undefined) {
     socket.destroy();
     return;
   }
   connections.add(socket);
-  socket.once('close', () => connections.delete(socket));
-  socket.setTimeout(limits.requestTimeoutMs, () => socket.destroy());
+  socket.once('close', () => {
+    connections.delete(socket);
+    release();
+  });
+  // An idle connection holds a slot only this long.
+  socket.setTimeout(inInventory ? limits.requestTimeoutMs : limits.outsideRequestTimeoutMs, () => socket.destroy());
   let buffered = Buffer.alloc(0);
   let done = false;
   const finish = (request: Buffer): void => {
