@@ -21,7 +21,7 @@ export interface CheckOptions {
   readonly planOptions?: PlanOptions;
   readonly onPlan?: (plan: Plan) => void;
   readonly onResult?: (result: ProbeResult) => void;
-  /** Once nothing is left to start for now (see RunSettings.onDrained). */
+  /** Once nothing is left to start for now (see RunOptions.onDrained). */
   readonly onDrained?: () => void;
 }
 

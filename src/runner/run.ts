@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { now } from '../core/clock.js';
 import { probeFor } from '../../probes/registry.js';
 import type { ProbeFacts, ProbeTarget } from '../core/probe.js';
+import type { RunSettings } from '../core/settings.js';
 import type { PlannedProbe } from '../planner/types.js';
 import { REASONS } from '../../probes/reason-catalogue.js';
 import type { ProbeResult } from '../report/types.js';
@@ -11,15 +12,10 @@ import { Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { schedule } from './scheduler.js';
 
-export interface RunSettings {
+/** The run settings (src/core/settings.ts, concurrency resolved), and what one run needs besides. */
+export interface RunOptions extends RunSettings {
+  /** The vantage's host name, the `source` of every result. */
   readonly source: string;
-  readonly timeoutMs: number;
-  readonly retries: number;
-  readonly concurrency: number;
-  readonly perHostConcurrency: number;
-  readonly maxBytes: number;
-  /** Probes started per second, at most (retries are not counted); 0: no limit. */
-  readonly maxRate: number;
   /** Aborted on Ctrl-C / SIGTERM: no new probe starts, running ones stop. */
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -42,7 +38,7 @@ export interface RunOutcome {
 const DATAGRAM_RETRY_SPACING_MS = 1000;
 
 /** Runs the plan with the global and per-host limits; results come back in plan order. */
-export async function runPlan(probes: readonly PlannedProbe[], settings: RunSettings): Promise<RunOutcome> {
+export async function runPlan(probes: readonly PlannedProbe[], settings: RunOptions): Promise<RunOutcome> {
   // Datagram retries wait on the run signal; thousands at once are expected, not a leak.
   setMaxListeners(0, settings.signal);
   // Libraries load before any deadline starts: the first probes of a kind must not pay for them.
@@ -85,7 +81,7 @@ async function runWithRetries(
   planned: PlannedProbe,
   index: number,
   results: (ProbeResult | undefined)[],
-  settings: RunSettings,
+  settings: RunOptions,
   deadlines: Deadlines,
   admission: Admission,
 ): Promise<ProbeResult | undefined> {
@@ -160,7 +156,7 @@ let lastIso = '';
 const NO_EVIDENCE = Object.freeze({});
 const NO_FINDINGS: readonly never[] = Object.freeze([]);
 
-async function attempt(planned: PlannedProbe, target: ProbeTarget, settings: RunSettings, deadlines: Deadlines): Promise<ProbeFacts> {
+async function attempt(planned: PlannedProbe, target: ProbeTarget, settings: RunOptions, deadlines: Deadlines): Promise<ProbeFacts> {
   const deadline = deadlines.start();
   const started = now();
   try {
