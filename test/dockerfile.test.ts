@@ -148,10 +148,11 @@ describe('Dockerfile', () => {
         }
       }
     }
-    // The scan itself works: it sees the CLI's lazy command imports and the require()d CommonJS module.
+    // The scan itself works: it sees the CLI's lazy command imports and static imports, and a
+    // createRequire()d CommonJS module (none is loaded that way only, so the scanner is shown one).
     expect(seen).toContain('./commands/check.js');
-    expect(seen).toContain('radius');
     expect(seen).toContain('commander');
+    expect(importsOf("const lib = createRequire(import.meta.url)('some-cjs') as Lib;")).toEqual([{ specifier: 'some-cjs', typeOnly: false }]);
   });
 
   it('installs with npm ci and builds with the same command as CI, then keeps production dependencies only', () => {

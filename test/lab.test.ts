@@ -641,6 +641,26 @@ describe('telnet / TL1 peer', () => {
     expect(text).toContain('M  CTAG DENY');
     expect(text).toContain('PLNA');
   });
+
+  it('reads the command apart from telnet commands, even split across segments, and subnegotiations', async () => {
+    const peer = await started(startTelnetPeer({ address: '127.78.8.3', port: 0, sid: 'NE1' }));
+    let sent = false;
+    const { received } = await tcpExchange(
+      peer.address,
+      peer.port,
+      (data) => /M {2}C7 \w+\r\n/.test(data.toString('latin1')),
+      (socket, data) => {
+        if (sent || data.length < TELNET_NEGOTIATION.length) return;
+        sent = true;
+        // IAC | WONT TTYPE, then a TTYPE subnegotiation, then IAC NOP inside the verb: none of it is text.
+        const pieces: (string | number[])[] = [[255], [252, 24, 255, 250, 24, 0], 'VT100', [255, 240], 'RTRV-', [255], [241], 'HDR:::C7;'];
+        const bytes = pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'latin1') : Buffer.from(piece)));
+        bytes.forEach((piece, i) => setTimeout(() => socket.writable && socket.write(piece), i * 5));
+      },
+    );
+    // Any of those bytes left in the text would make the verb unknown (ICNV) or another one (PLNA).
+    expect(received.toString('latin1')).toMatch(/M {2}C7 COMPLD\r\n;/);
+  });
 });
 
 describe('mysql peer', () => {

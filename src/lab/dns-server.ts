@@ -1,5 +1,6 @@
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
+import { ednsOpt } from '../../probes/protocols/dns/message.js';
 import { bindUdp, closeAll, listenTcp } from './listen.js';
 import type { PeerEndpoint, PeerHandle } from './types.js';
 
@@ -78,18 +79,8 @@ function respond(raw: Buffer, zone: Zone, overUdp: boolean): Buffer | undefined 
   const rd = (query.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
   const question = query.questions?.[0];
   const edns = query.additionals?.some((rr) => rr.type === 'OPT') ?? false;
-  const opt: dnsPacket.OptAnswer = {
-    type: 'OPT',
-    name: '.',
-    udpPayloadSize: 1232,
-    extendedRcode: 0,
-    ednsVersion: 0,
-    flags: 0,
-    flag_do: false,
-    options: [],
-  };
   // RFC 6891 §7: answer EDNS with EDNS.
-  const base = { type: 'response' as const, id: query.id ?? 0, questions: query.questions ?? [], additionals: edns ? [opt] : [] };
+  const base = { type: 'response' as const, id: query.id ?? 0, questions: query.questions ?? [], additionals: edns ? [ednsOpt()] : [] };
   if (question === undefined || (query.questions?.length ?? 0) !== 1 || ((query.flags ?? 0) & QR_OPCODE_MASK) !== 0) {
     return dnsPacket.encode({ ...base, flags: rd | RCODE.formErr });
   }

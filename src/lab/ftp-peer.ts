@@ -1,3 +1,4 @@
+import { formatFtpReply } from '../../probes/protocols/ftp/reply.js';
 import { listenTcp, type ConnectionHandler } from './listen.js';
 import { readLines } from './line-reader.js';
 import type { PeerEndpoint, PeerHandle } from './types.js';
@@ -22,14 +23,14 @@ const VSFTPD_OOPS = 'vsftpd: both local and anonymous access disabled!';
 export function ftpHandler(options: FtpServiceOptions = {}): ConnectionHandler {
   return (socket) => {
     if (options.oops) {
-      socket.end(`500 OOPS: ${options.oops === true ? VSFTPD_OOPS : options.oops}\r\n`);
+      socket.end(formatFtpReply(500, [`OOPS: ${options.oops === true ? VSFTPD_OOPS : options.oops}`]));
       return;
     }
-    socket.write(`220-Welcome to the PSM lab file service.\r\n220-Transfers are logged.\r\n220 ${options.software ?? '(vsFTPd 3.0.3)'}\r\n`);
+    socket.write(formatFtpReply(220, ['Welcome to the PSM lab file service.', 'Transfers are logged.', options.software ?? '(vsFTPd 3.0.3)']));
     readLines(socket, (line) => {
       const command = line.trim().split(/\s+/)[0]?.toUpperCase() ?? '';
-      if (command === 'QUIT') socket.end('221 Goodbye.\r\n');
-      else socket.write('530 Please login with USER and PASS.\r\n');
+      if (command === 'QUIT') socket.end(formatFtpReply(221, ['Goodbye.']));
+      else socket.write(formatFtpReply(530, ['Please login with USER and PASS.']));
     });
   };
 }

@@ -1,6 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type dgram from 'node:dgram';
-import { createRequire } from 'node:module';
+import { ATTRIBUTE, CODE, firstAttribute, type Packet, parsePacket } from '../../probes/protocols/radius/packet.js';
+import { buildResponse, checkRequest, userPassword } from '../../probes/protocols/radius/server.js';
 import { bindUdp, closeAll } from './listen.js';
 import type { PeerEndpoint, PeerHandle } from './types.js';
 
@@ -43,18 +43,6 @@ export interface RadiusServerHandle extends PeerHandle {
   readonly events: readonly RadiusEvent[];
 }
 
-const CODE = {
-  accessRequest: 1,
-  accessAccept: 2,
-  accessReject: 3,
-  accountingRequest: 4,
-  accountingResponse: 5,
-  statusServer: 12,
-} as const;
-const ATTR_MESSAGE_AUTHENTICATOR = 80;
-const ATTR_PROXY_STATE = 33;
-const HEADER = 20;
-
 export async function startRadiusServer(options: RadiusServerOptions): Promise<RadiusServerHandle> {
   const events: RadiusEvent[] = [];
   const note = (event: RadiusEvent): void => {
@@ -62,30 +50,32 @@ export async function startRadiusServer(options: RadiusServerOptions): Promise<R
     if (events.length > 100) events.shift();
   };
 
+  const secret = Buffer.from(options.secret, 'utf8');
   const serve = (role: 'auth' | 'acct') => (message: Buffer, remote: dgram.RemoteInfo, socket: dgram.Socket) => {
     const port = socket.address().port;
-    const packet = wellFormed(message);
-    if (packet === undefined) return note({ code: message[0] ?? 0, port, outcome: 'dropped', why: 'malformed' });
-    const code = packet[0] ?? 0;
+    const request = parsePacket(message);
+    if (request === undefined) return note({ code: message[0] ?? 0, port, outcome: 'dropped', why: 'malformed' });
+    const code = request.code;
     const drop = (why: string): void => note({ code, port, outcome: 'dropped', why });
-    const ma = attributeOffset(packet, ATTR_MESSAGE_AUTHENTICATOR);
-    if (ma !== undefined && !messageAuthenticatorValid(packet, ma, options.secret)) return drop('bad-message-authenticator');
+    const check = checkRequest(request, secret);
+    if (check.messageAuthenticator === 'invalid') return drop('bad-message-authenticator');
+    const hasMa = check.messageAuthenticator === 'valid';
 
     let replyCode: number;
     if (code === CODE.statusServer) {
-      if (ma === undefined) return drop('status-server-without-message-authenticator');
+      if (!hasMa) return drop('status-server-without-message-authenticator');
       replyCode = role === 'auth' ? CODE.accessAccept : CODE.accountingResponse;
     } else if (code === CODE.accessRequest && role === 'auth') {
-      if (ma === undefined && options.requireMessageAuthenticator) return drop('missing-message-authenticator');
-      replyCode = credentialsMatch(packet, options) ? CODE.accessAccept : CODE.accessReject;
+      if (!hasMa && options.requireMessageAuthenticator) return drop('missing-message-authenticator');
+      replyCode = credentialsMatch(request, secret, options) ? CODE.accessAccept : CODE.accessReject;
     } else if (code === CODE.accountingRequest && role === 'acct') {
-      if (!accountingAuthenticatorValid(packet, options.secret)) return drop('bad-request-authenticator');
+      if (!check.requestAuthenticator) return drop('bad-request-authenticator');
       replyCode = CODE.accountingResponse;
     } else {
       return drop('unsupported-code');
     }
 
-    const reply = encodeReply(packet, replyCode, options.secret, !options.omitMessageAuthenticator);
+    const reply = buildResponse(request, replyCode, secret, { messageAuthenticator: !options.omitMessageAuthenticator });
     socket.send(reply, remote.port, remote.address);
     note({
       code,
@@ -114,95 +104,10 @@ export async function startRadiusServer(options: RadiusServerOptions): Promise<R
   };
 }
 
-/** The packet cut to its Length field, or undefined when it breaks RFC 2865 §3's limits. */
-function wellFormed(message: Buffer): Buffer | undefined {
-  if (message.length < HEADER) return undefined;
-  const length = message.readUInt16BE(2);
-  if (length < HEADER || length > 4096 || length > message.length) return undefined;
-  const packet = message.subarray(0, length);
-  // Every attribute must fit exactly; one that overruns makes the whole packet invalid.
-  for (let offset = HEADER; offset < packet.length; ) {
-    const attrLength = packet[offset + 1];
-    if (attrLength === undefined || attrLength < 2 || offset + attrLength > packet.length) return undefined;
-    offset += attrLength;
-  }
-  return packet;
-}
-
-/** Offset of the first attribute of `type`, or undefined. */
-function attributeOffset(packet: Buffer, type: number): number | undefined {
-  for (let offset = HEADER; offset < packet.length; offset += packet[offset + 1] ?? packet.length) {
-    if (packet[offset] === type) return offset;
-  }
-  return undefined;
-}
-
-function attributes(packet: Buffer, type: number): Buffer[] {
-  const found: Buffer[] = [];
-  for (let offset = HEADER; offset < packet.length; offset += packet[offset + 1] ?? packet.length) {
-    if (packet[offset] === type) found.push(packet.subarray(offset, offset + (packet[offset + 1] ?? 0)));
-  }
-  return found;
-}
-
-/** RFC 3579 §3.2: HMAC-MD5 over the request with the Message-Authenticator value zeroed. */
-function messageAuthenticatorValid(packet: Buffer, offset: number, secret: string): boolean {
-  if (packet[offset + 1] !== 18) return false;
-  const copy = Buffer.from(packet);
-  copy.fill(0, offset + 2, offset + 18);
-  const expected = createHmac('md5', secret).update(copy).digest();
-  return timingSafeEqual(expected, packet.subarray(offset + 2, offset + 18));
-}
-
-/** RFC 2866 §3: MD5(Code+Identifier+Length+16 zero octets+Attributes+Secret). */
-function accountingAuthenticatorValid(packet: Buffer, secret: string): boolean {
-  const copy = Buffer.from(packet);
-  copy.fill(0, 4, 20);
-  const expected = createHash('md5').update(copy).update(secret).digest();
-  return timingSafeEqual(expected, packet.subarray(4, 20));
-}
-
-function credentialsMatch(packet: Buffer, options: RadiusServerOptions): boolean {
+/** The probe account, with its password revealed by this server's secret (a wrong one yields garbage). */
+function credentialsMatch(request: Packet, secret: Buffer, options: RadiusServerOptions): boolean {
   if (options.probeUser === undefined) return false;
-  try {
-    // The radius package decrypts User-Password (RFC 2865 §5.2); with a wrong secret it yields garbage.
-    const decoded = radiusLib().decode({ packet: Buffer.from(packet), secret: options.secret });
-    return (
-      decoded.attributes['User-Name'] === options.probeUser.username &&
-      decoded.attributes['User-Password'] === options.probeUser.password
-    );
-  } catch {
-    return false;
-  }
-}
-
-/**
- * A reply: Message-Authenticator first (computed with the request's authenticator in the header),
- * the request's Proxy-State attributes copied (RFC 2865 §5.33), then the Response Authenticator.
- */
-function encodeReply(request: Buffer, code: number, secret: string, withMessageAuthenticator: boolean): Buffer {
-  const parts: Buffer[] = [];
-  if (withMessageAuthenticator) parts.push(Buffer.from([ATTR_MESSAGE_AUTHENTICATOR, 18, ...new Array<number>(16).fill(0)]));
-  parts.push(...attributes(request, ATTR_PROXY_STATE));
-  const attrs = Buffer.concat(parts);
-  const reply = Buffer.alloc(HEADER + attrs.length);
-  reply[0] = code;
-  reply[1] = request[1] ?? 0;
-  reply.writeUInt16BE(reply.length, 2);
-  request.copy(reply, 4, 4, 20);
-  attrs.copy(reply, HEADER);
-  if (withMessageAuthenticator) createHmac('md5', secret).update(reply).digest().copy(reply, HEADER + 2);
-  createHash('md5').update(reply).update(secret).digest().copy(reply, 4);
-  return reply;
-}
-
-interface RadiusLib {
-  decode(args: { packet: Buffer; secret: string }): { attributes: Record<string, unknown> };
-}
-
-let cachedLib: RadiusLib | undefined;
-/** The `radius` package has no type declarations: load it once, typed by what is used here. */
-function radiusLib(): RadiusLib {
-  cachedLib ??= createRequire(import.meta.url)('radius') as RadiusLib;
-  return cachedLib;
+  const name = firstAttribute(request, ATTRIBUTE.userName)?.toString('utf8');
+  const password = userPassword(request, secret);
+  return name === options.probeUser.username && password !== undefined && password.equals(Buffer.from(options.probeUser.password, 'utf8'));
 }

@@ -1,6 +1,7 @@
 import { listenTcp, type ConnectionHandler } from './listen.js';
 import type { PeerEndpoint, PeerHandle } from './types.js';
-import { TELNET } from '../../probes/protocols/telnet/negotiation.js';
+import { parseTelnet, TELNET, telnetChunkMatcher } from '../../probes/protocols/telnet/negotiation.js';
+import { formatTl1Response } from '../../probes/protocols/tl1/response.js';
 
 /**
  * A simulated telnet service of an NE: option negotiation first (IAC DO TTYPE, IAC WILL ECHO,
@@ -23,7 +24,7 @@ export interface TelnetServiceOptions {
 
 export interface TelnetPeerOptions extends TelnetServiceOptions, PeerEndpoint {}
 
-const { IAC, DONT, DO, WONT, WILL, SB, SE, ECHO, SGA, TTYPE } = TELNET;
+const { IAC, DO, WILL, ECHO, SGA, TTYPE } = TELNET;
 export const TELNET_NEGOTIATION = Buffer.from([IAC, DO, TTYPE, IAC, WILL, ECHO, IAC, WILL, SGA]);
 
 export function telnetHandler(options: TelnetServiceOptions = {}): ConnectionHandler {
@@ -32,12 +33,13 @@ export function telnetHandler(options: TelnetServiceOptions = {}): ConnectionHan
   return (socket) => {
     if (options.negotiate ?? true) socket.write(TELNET_NEGOTIATION);
     socket.write(options.banner ?? (mode === 'tl1' ? `\r\n${sid} TL1 agent (PSM lab)\r\n<` : `\r\n${sid} (PSM lab)\r\n\r\n${sid} login: `));
-    const strip = iacStripper();
+    const telnet = iacStripper();
     let pending = '';
     let awaitingPassword = false;
     socket.on('data', (data: Buffer) => {
-      pending += strip(data);
-      if (pending.length > 4096) {
+      pending += telnet.strip(data);
+      // An unfinished subnegotiation is held as raw bytes: it counts against the same budget.
+      if (pending.length + telnet.held() > 4096) {
         socket.destroy();
         return;
       }
@@ -67,51 +69,30 @@ function tl1Reply(command: string, sid: string, deny: boolean): string {
   const fields = command.split(':');
   const verb = (fields[0] ?? '').trim().toUpperCase();
   const ctag = (fields[3] ?? '').trim() || '0';
-  const header = `\r\n\n   ${sid} ${tl1Timestamp()}\r\n`;
-  if (verb === 'RTRV-HDR' && !deny) return `${header}M  ${ctag} COMPLD\r\n;`;
+  const at = new Date();
+  if (verb === 'RTRV-HDR' && !deny) return formatTl1Response({ sid, at, ctag, code: 'COMPLD' });
   // Before ACT-USER every other command is refused as "login not active"; unknown verbs as ICNV.
   const known = verb === 'RTRV-HDR' || verb === 'ACT-USER' || verb.startsWith('RTRV-') || verb.startsWith('ENT-');
-  const code = known ? 'PLNA' : 'ICNV';
-  const why = known ? 'Login Not Active' : 'Input, Command Not Valid';
-  return `${header}M  ${ctag} DENY\r\n   ${code}\r\n   /* ${why} */\r\n;`;
+  return known
+    ? formatTl1Response({ sid, at, ctag, code: 'DENY', errorCode: 'PLNA', comment: 'Login Not Active' })
+    : formatTl1Response({ sid, at, ctag, code: 'DENY', errorCode: 'ICNV', comment: 'Input, Command Not Valid' });
 }
 
-/** `YY-MM-DD HH:MM:SS` in UTC. */
-function tl1Timestamp(): string {
-  const iso = new Date().toISOString();
-  return `${iso.slice(2, 10)} ${iso.slice(11, 19)}`;
-}
-
-/** Removes telnet commands (RFC 854) from the input, across chunk boundaries; IAC IAC is 0xFF. */
-function iacStripper(): (data: Buffer) => string {
-  let state: 'data' | 'iac' | 'option' | 'sb' | 'sb-iac' = 'data';
-  return (data) => {
-    const out: number[] = [];
-    for (const byte of data) {
-      switch (state) {
-        case 'data':
-          if (byte === IAC) state = 'iac';
-          else out.push(byte);
-          break;
-        case 'iac':
-          if (byte === IAC) {
-            out.push(IAC);
-            state = 'data';
-          } else if (byte === WILL || byte === WONT || byte === DO || byte === DONT) state = 'option';
-          else if (byte === SB) state = 'sb';
-          else state = 'data';
-          break;
-        case 'option':
-          state = 'data';
-          break;
-        case 'sb':
-          if (byte === IAC) state = 'sb-iac';
-          break;
-        case 'sb-iac':
-          state = byte === SE ? 'data' : 'sb';
-          break;
-      }
-    }
-    return Buffer.from(out).toString('latin1');
+/**
+ * Removes telnet commands (RFC 854) from the input with the protocol folder's parser, across
+ * chunk boundaries: a command cut by a segment waits for its end. IAC IAC is a data 0xFF.
+ */
+function iacStripper(): { strip: (data: Buffer) => string; readonly held: () => number } {
+  let raw: Buffer = Buffer.alloc(0);
+  return {
+    strip: (data) => {
+      raw = raw.length === 0 ? data : Buffer.concat([raw, data]);
+      const whole = telnetChunkMatcher(raw);
+      if (whole <= 0) return '';
+      const text = parseTelnet(raw.subarray(0, whole)).data.toString('latin1');
+      raw = raw.subarray(whole);
+      return text;
+    },
+    held: () => raw.length,
   };
 }

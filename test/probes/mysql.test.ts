@@ -17,7 +17,11 @@ function packet(payload: Buffer, sequence = 0): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-/** A HandshakeV10 as MariaDB 10.11 sends it (layout from dev.mysql.com, Connection Phase). */
+/**
+ * A HandshakeV10 as MariaDB 10.11 sends it (layout from dev.mysql.com, Connection Phase), written
+ * by hand on purpose: apart from the lab's encoder (probes/protocols/mysql/server.ts), so the
+ * probe's parser is not tested only against the codec it shares.
+ */
 function handshakeV10(version: string, connectionId: number, capabilities: number, plugin = 'mysql_native_password'): Buffer {
   const id = Buffer.alloc(4);
   id.writeUInt32LE(connectionId);

@@ -6,7 +6,9 @@ import { scriptedUdpPeer, type UdpPeer } from './udp-peer.js';
  * A small DNS server on loopback (UDP, and TCP on the same port number) built on dns-packet.
  * It serves one zone like dnsmasq with `--local=/zone/`: names in the zone it knows get their A
  * record, other names in the zone NXDOMAIN, names outside it REFUSED (with EDE 14 "Not Ready",
- * as dnsmasq without upstream). Faults make it hostile.
+ * as dnsmasq without upstream). Faults make it hostile. It stays apart from the lab's server
+ * (src/lab/dns-server.ts) on purpose: it scripts the broken answers the probe must survive, and
+ * the probe is not tested only against the peer it is demonstrated with.
  */
 export interface DnsServerSetup {
   readonly zone?: string;

@@ -2,7 +2,8 @@ import { scriptedUdpPeer, type UdpPeer } from './udp-peer.js';
 
 /**
  * A scripted SNTP server on loopback: answers each mode-3 request as configured, including the
- * ways a real or hostile server gets it wrong.
+ * ways a real or hostile server gets it wrong. It writes its packets by hand on purpose, apart
+ * from the shared codec (probes/protocols/ntp), so the probe is not tested only against itself.
  */
 export interface NtpServerSetup {
   readonly stratum?: number;

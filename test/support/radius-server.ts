@@ -3,11 +3,12 @@ import radius, { type DecodedPacket } from 'radius';
 import { scriptedUdpPeer, type UdpPeer } from './udp-peer.js';
 
 /**
- * A small RADIUS server on loopback for probe tests, built on the `radius` package (an
- * implementation independent of the probe's). It behaves as FreeRADIUS does where the probe
- * cares: a request whose Message-Authenticator fails is dropped silently; Status-Server is
- * answered (Access-Accept, or Accounting-Response on an accounting port); Access-Request gets
- * Accept or Reject.
+ * A small RADIUS server on loopback for probe tests, built on the `radius` package on purpose: an
+ * implementation independent of the project's codec (probes/protocols/radius), which the probe
+ * and the lab's server share, so the probe is not tested only against itself. It behaves as
+ * FreeRADIUS does where the probe cares: a request whose Message-Authenticator fails is dropped
+ * silently; Status-Server is answered (Access-Accept, or Accounting-Response on an accounting
+ * port); Access-Request gets Accept or Reject.
  */
 export interface RadiusServerSetup {
   readonly secret: string;

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type dnsPacket from 'dns-packet';
-import type { Answer, DecodedPacket, Packet, RecordType } from 'dns-packet';
+import type { Answer, DecodedPacket, OptAnswer, RecordType } from 'dns-packet';
 import { lazyModule } from '../../kit/lazy-module.js';
 
 /**
@@ -57,6 +57,14 @@ const EDE_OPTION = 15;
 /** The EDNS0 UDP payload size the DNS flag day 2020 settled on. */
 const EDNS_UDP_SIZE = 1232;
 
+/**
+ * The EDNS0 OPT pseudo-record (RFC 6891 §6.1.2) that queries carry, and that the lab's server puts
+ * in its answers to them (§7): the flag-day payload size, version 0, DO clear, no options.
+ */
+export function ednsOpt(): OptAnswer {
+  return { type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
+}
+
 export function buildQuery(dnsPacket: DnsPacket, name: string, type: RecordType, recursionDesired: boolean, edns: boolean): Query {
   const id = randomInt(0x10000);
   const packet = dnsPacket.encode({
@@ -64,8 +72,8 @@ export function buildQuery(dnsPacket: DnsPacket, name: string, type: RecordType,
     id,
     flags: recursionDesired ? dnsPacket.RECURSION_DESIRED : 0,
     questions: [{ type, name: normalize(name), class: 'IN' }],
-    ...(edns ? { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_SIZE, flags: 0, options: [] }] } : {}),
-  } as Packet);
+    ...(edns ? { additionals: [ednsOpt()] } : {}),
+  });
   return { id, name, type, packet };
 }
 

@@ -40,3 +40,12 @@ export async function readFtpReply(reader: BoundedReader, signal: AbortSignal): 
 function endOf(end: Exclude<ReadEnd, 'matched'>, errorCode: string | undefined, lines: string[]): FtpReply {
   return errorCode === undefined ? { kind: 'end', end, lines } : { kind: 'end', end, lines, errorCode };
 }
+
+/**
+ * A reply as a server writes it (RFC 959 §4.2): `220 text`, or for several lines `220-` before
+ * each but the last and `220 ` before the last, CR LF after each. Every line carries the code,
+ * as vsftpd writes it, so no middle line can be taken for the end. readFtpReply reads it back.
+ */
+export function formatFtpReply(code: number, lines: readonly string[]): string {
+  return lines.map((line, i) => `${code}${i === lines.length - 1 ? ' ' : '-'}${line}\r\n`).join('');
+}

@@ -4,6 +4,7 @@ import type { Matcher } from '../../kit/bounded-reader.js';
  * The first packet a MySQL/MariaDB server sends (dev.mysql.com "Connection Phase"): a 3-byte
  * little-endian payload length, a sequence number (0 for the greeting), then HandshakeV10
  * (0x0a), the pre-4.1 HandshakeV9 (0x09), or an ERR packet (0xff) when it refuses the client.
+ * The probe reads it here; the lab writes it with ./server.ts.
  */
 export type Greeting =
   | {
@@ -24,8 +25,22 @@ const HEADER = 4;
 const MAX_GREETING = 16 * 1024;
 const FIRST_BYTES = new Set([0x0a, 0x09, 0xff]);
 
-export const CLIENT_SSL = 0x0800;
-const CLIENT_PLUGIN_AUTH = 0x0008_0000;
+/** Capability flags (dev.mysql.com "Capabilities Flags"), as the greeting announces them. */
+export const CAPABILITY = {
+  longPassword: 0x0000_0001,
+  longFlag: 0x0000_0004,
+  connectWithDb: 0x0000_0008,
+  protocol41: 0x0000_0200,
+  ssl: 0x0000_0800,
+  transactions: 0x0000_2000,
+  secureConnection: 0x0000_8000,
+  pluginAuth: 0x0008_0000,
+  connectAttrs: 0x0010_0000,
+  pluginAuthLenencClientData: 0x0020_0000,
+} as const;
+
+export const CLIENT_SSL = CAPABILITY.ssl;
+const CLIENT_PLUGIN_AUTH = CAPABILITY.pluginAuth;
 
 /**
  * Matches one whole greeting packet. A header that cannot start a greeting (sequence not 0, an

@@ -49,3 +49,30 @@ export const chunkedMatcher: Matcher = (buffer) => {
   if (scan.kind === 'complete') return scan.length;
   return scan.kind === 'error' ? buffer.length : -1;
 };
+
+/** How messages after the hello are framed: base:1.0's end-of-message marker, or base:1.1's chunks. */
+export type Framing = 'eom' | 'chunked';
+
+/**
+ * Splits the complete messages off the front of `buffer` (what a server reads from its channel),
+ * leaving the incomplete rest; 'error' for chunked framing that breaks RFC 6242 §4.2, after which
+ * the session must be closed.
+ */
+export function takeMessages(buffer: Buffer, framing: Framing): { readonly messages: Buffer[]; readonly rest: Buffer } | 'error' {
+  const messages: Buffer[] = [];
+  let rest = buffer;
+  for (;;) {
+    if (framing === 'eom') {
+      const end = rest.indexOf(END_OF_MESSAGE);
+      if (end < 0) return { messages, rest };
+      messages.push(rest.subarray(0, end));
+      rest = rest.subarray(end + END_OF_MESSAGE.length);
+      continue;
+    }
+    const scan = scanChunked(rest);
+    if (scan.kind === 'error') return 'error';
+    if (scan.kind === 'incomplete') return { messages, rest };
+    messages.push(scan.body);
+    rest = rest.subarray(scan.length);
+  }
+}

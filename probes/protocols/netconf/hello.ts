@@ -3,20 +3,40 @@ import type { X2jOptions } from 'fast-xml-parser';
 import { lazyModule } from '../../kit/lazy-module.js';
 import { END_OF_MESSAGE, frameEom } from './framing.js';
 
-/** The hello exchange of NETCONF (RFC 6241 §8.1) and what a server's capabilities say. */
+/**
+ * The hello exchange of NETCONF (RFC 6241 §8.1): the probe's client hello and its reading of a
+ * server's, and the server hello the lab sends.
+ */
 
 export const NETCONF_NS = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const BASE_PREFIX = 'urn:ietf:params:netconf:base:';
+export const BASE_10 = `${BASE_PREFIX}1.0`;
+export const BASE_11 = `${BASE_PREFIX}1.1`;
 const CAPABILITY_PREFIX = 'urn:ietf:params:netconf:capability:';
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
 /** Our hello: both base versions, so a server that does 1.1 moves to chunked framing. */
 export const CLIENT_HELLO = frameEom(
-  `<?xml version="1.0" encoding="UTF-8"?><hello xmlns="${NETCONF_NS}"><capabilities>` +
-    `<capability>${BASE_PREFIX}1.0</capability><capability>${BASE_PREFIX}1.1</capability>` +
+  `${XML_DECLARATION}<hello xmlns="${NETCONF_NS}"><capabilities>` +
+    `<capability>${BASE_10}</capability><capability>${BASE_11}</capability>` +
     '</capabilities></hello>',
 );
 
-export const CLOSE_SESSION_RPC = `<?xml version="1.0" encoding="UTF-8"?><rpc message-id="1" xmlns="${NETCONF_NS}"><close-session/></rpc>`;
+/**
+ * A server's hello, framed: its capabilities (base versions included) and the session-id that
+ * only a server sends.
+ */
+export function serverHello(sessionId: number, capabilities: readonly string[]): string {
+  const list = capabilities.map((uri) => `<capability>${escapeXml(uri)}</capability>`).join('');
+  return frameEom(`${XML_DECLARATION}<hello xmlns="${NETCONF_NS}"><capabilities>${list}</capabilities><session-id>${sessionId}</session-id></hello>`);
+}
+
+/** Text and attribute values in XML 1.0 (§2.4, §3.1). */
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export const CLOSE_SESSION_RPC = `${XML_DECLARATION}<rpc message-id="1" xmlns="${NETCONF_NS}"><close-session/></rpc>`;
 
 export interface ServerHello {
   readonly sessionId: string | undefined;

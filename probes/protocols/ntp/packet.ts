@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * SNTP client packets (RFC 4330, RFC 5905 §7.3). Timestamps are 64-bit 32.32 fixed point since
- * 1900, kept as bigint so that differences can be taken modulo 2^64 (valid within ±68 years,
- * across the 2036 era rollover).
+ * SNTP client packets (RFC 4330, RFC 5905 §7.3); the server side, for the lab, is ./server.ts.
+ * Timestamps are 64-bit 32.32 fixed point since 1900, kept as bigint so that differences can be
+ * taken modulo 2^64 (valid within ±68 years, across the 2036 era rollover).
  */
 
 export const PACKET_LENGTH = 48;
@@ -75,7 +75,8 @@ export function parseReply(datagram: Buffer, request: NtpRequest): NtpReply | un
 /** A wall-clock time (ms since 1970) as an NTP timestamp (modulo 2^32 seconds, the era dropped). */
 export function toNtp(unixMs: number): bigint {
   const seconds = Math.floor(unixMs / 1000);
-  const fraction = Math.floor(((unixMs - seconds * 1000) / 1000) * TWO_32);
+  // Clamped: floating point may put the remainder a hair outside [0, 1000).
+  const fraction = Math.min(TWO_32 - 1, Math.max(0, Math.floor(((unixMs - seconds * 1000) / 1000) * TWO_32)));
   return ((BigInt(seconds + NTP_UNIX_OFFSET_S) & 0xffff_ffffn) << 32n) | BigInt(fraction);
 }
 

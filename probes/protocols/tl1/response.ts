@@ -57,3 +57,28 @@ export function findTl1Response(text: string, ctag: string): Tl1Response | undef
 export function findTl1Acknowledgment(text: string, ctag: string): string | undefined {
   return new RegExp(`^(IP|PF|OK|NA|NG|RL)\\s+${escape(ctag)}\\s*(?:<\\s*)?$`, 'm').exec(text)?.[1];
 }
+
+/** What an agent puts in a response, for formatTl1Response. */
+export interface Tl1ResponseParts {
+  readonly sid: string;
+  /** The header's date and time, written in UTC as YY-MM-DD HH:MM:SS. */
+  readonly at: Date;
+  readonly ctag: string;
+  readonly code: 'COMPLD' | 'DENY' | 'PRTL' | 'DELAY' | 'RTRV';
+  /** A DENY's four-letter error code (PLNA, ICNV...), on its own line. */
+  readonly errorCode?: string;
+  /** Text of the `/* ... *\/` comment line after the error code. */
+  readonly comment?: string;
+}
+
+/**
+ * A complete response as an agent writes it (the layout at the top of this file): CR LF LF, the
+ * header, the response line, a DENY's error block, then ";". findTl1Response reads it back.
+ */
+export function formatTl1Response(parts: Tl1ResponseParts): string {
+  const iso = parts.at.toISOString();
+  const header = `\r\n\n   ${parts.sid} ${iso.slice(2, 10)} ${iso.slice(11, 19)}\r\n`;
+  const errorBlock = parts.errorCode === undefined ? '' : `   ${parts.errorCode}\r\n`;
+  const comment = parts.comment === undefined ? '' : `   /* ${parts.comment} */\r\n`;
+  return `${header}M  ${parts.ctag} ${parts.code}\r\n${errorBlock}${comment};`;
+}
