@@ -38,7 +38,12 @@ export interface WatchedTcpPeer {
 const FLOOD_CHUNK = Buffer.alloc(16 * 1024, 0x41);
 const GARBAGE = Buffer.from([0x00, 0xff, 0x13, 0x37, 0x0d, 0x0a, 0x47, 0x41, 0x52, 0x42, 0x41, 0x47, 0x45, 0x0d, 0x0a]);
 
-export async function watchedTcpPeer(behaviour: TcpBehaviour): Promise<WatchedTcpPeer> {
+/**
+ * `floodLimit`: a flooding peer stops writing (and holds the connection) once it has handed over
+ * more than this; a probe that took that much has shown what it does, and reading on would only
+ * burn CPU until its deadline.
+ */
+export async function watchedTcpPeer(behaviour: TcpBehaviour, floodLimit = Number.POSITIVE_INFINITY): Promise<WatchedTcpPeer> {
   const sockets = new Set<net.Socket>();
   const connections: TcpConnection[] = [];
   let contact!: () => void;
@@ -79,8 +84,8 @@ export async function watchedTcpPeer(behaviour: TcpBehaviour): Promise<WatchedTc
           if (!error) connection.bytesSent += FLOOD_CHUNK.length;
         };
         const pump = (): void => {
-          while (!socket.destroyed && socket.write(FLOOD_CHUNK, sent));
-          if (!socket.destroyed) socket.once('drain', pump);
+          while (!socket.destroyed && connection.bytesSent <= floodLimit && socket.write(FLOOD_CHUNK, sent));
+          if (!socket.destroyed && connection.bytesSent <= floodLimit) socket.once('drain', pump);
         };
         pump();
         break;
