@@ -69,6 +69,7 @@ export async function observe(probe: ProbeDefinition<unknown>, target: ProbeTarg
   };
   let signalled = deadline.signal.aborted;
   let giveUp: NodeJS.Timeout | undefined;
+  // Listens before the probe runs, so `signalled` is set before any of the probe's own listeners run.
   const gaveUp = new Promise<'still-running'>((resolve) => {
     const onSignal = (): void => {
       signalled = true;
@@ -77,7 +78,6 @@ export async function observe(probe: ProbeDefinition<unknown>, target: ProbeTarg
     if (deadline.signal.aborted) onSignal();
     else deadline.signal.addEventListener('abort', onSignal, { once: true });
   });
-  // Registered before the probe runs, so `signalled` is set before any of the probe's own listeners run.
   const settled = Promise.resolve()
     .then(() => probe.run(target, ctx))
     .then(

@@ -89,7 +89,8 @@ async function runAgainst(probe: ProbeDefinition<unknown>, peer: Peer, spec: Run
   return { observed, problems };
 }
 
-const APP_PROBE = (probe: ProbeDefinition<unknown>): boolean => !['tcp', 'udp', 'icmp'].includes(probe.kind);
+/** Probes of an application protocol (not a bare transport check): garbage is no answer to them. */
+const isAppProbe = (probe: ProbeDefinition<unknown>): boolean => !['tcp', 'udp', 'icmp'].includes(probe.kind);
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -127,7 +128,7 @@ export const SCENARIOS: readonly Scenario[] = [
         // leaves a loaded machine room to read the garbage. UDP probes skip invalid datagrams
         // until the deadline, so theirs is what this scenario costs.
         const { observed, problems } = await runAgainst(probe, peer, { timeoutMs: probe.transport === 'udp' ? 500 : 2000 });
-        if (APP_PROBE(probe) && observed.facts?.reason === 'connected') problems.push('called garbage a working service ("connected")');
+        if (isAppProbe(probe) && observed.facts?.reason === 'connected') problems.push('called garbage a working service ("connected")');
         return problems;
       }),
   },
