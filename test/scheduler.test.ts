@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Admission } from '../src/runner/admission.js';
 import { schedule, type Scheduled } from '../src/runner/scheduler.js';
 import { autoConcurrency } from '../src/runner/limits.js';
 
@@ -58,13 +59,11 @@ describe('scheduler', () => {
   describe('with a start rate (fake clock: these count starts in virtual time, nothing is timed)', () => {
     afterEach(() => {
       vi.useRealTimers();
-      vi.restoreAllMocks();
     });
 
     async function startTimes(count: number, maxRate: number, global = 1000): Promise<number[]> {
+      // The rate waits on setTimeout; the scheduler's clock is the same fake time (no global patched).
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-      // The scheduler reads performance.now() (src/core/clock.ts): the same fake clock.
-      vi.spyOn(performance, 'now').mockImplementation(() => Date.now());
       const t0 = Date.now();
       const starts: number[] = [];
       const tasks = Array.from({ length: count }, (_, i) => ({
@@ -75,7 +74,9 @@ describe('scheduler', () => {
         },
       }));
       let finished = false;
-      const done = schedule(tasks, { global, perKey: 4, maxRate }, () => undefined, () => false).then(() => (finished = true));
+      const done = schedule(tasks, { global, perKey: 4, maxRate, clock: () => Date.now() }, () => undefined, () => false).then(
+        () => (finished = true),
+      );
       for (let ms = 0; ms < 60_000 && !finished; ms += 10) await vi.advanceTimersByTimeAsync(10);
       await done;
       return starts;
@@ -147,6 +148,114 @@ describe('scheduler', () => {
     }));
     await schedule(tasks, { global: 2, perKey: 1, adaptive: false, onDrained: () => events.push('drained') }, () => undefined, () => false);
     expect(events.indexOf('drained')).toBe(events.indexOf('start 5') + 1);
+  });
+
+  describe('with adaptive admission (a virtual clock: turns are measured on it, nothing is timed)', () => {
+    /** One turn of the event loop. */
+    const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+    it('never has more in flight than the admission allows, and follows it as quick answers widen it to the limit', async () => {
+      const admission = new Admission(300, 4000);
+      let active = 0;
+      let peak = 0;
+      const perKey = new Map<string, number>();
+      let peakPerKey = 0;
+      const overruns: number[] = [];
+      const tasks = Array.from({ length: 1500 }, (_, i): Scheduled<number> => {
+        const key = `h${i % 500}`;
+        return {
+          key,
+          run: async () => {
+            active++;
+            peak = Math.max(peak, active);
+            if (active > admission.capacity) overruns.push(active);
+            perKey.set(key, (perKey.get(key) ?? 0) + 1);
+            peakPerKey = Math.max(peakPerKey, perKey.get(key) ?? 0);
+            // Three turns: long enough for the 256 starts of one turn to overlap the next.
+            for (let turn = 0; turn < 3; turn++) await nextTurn();
+            // As the runner does: each attempt's outcome, here a quick answer.
+            admission.attempt(1, false, true, 1000);
+            perKey.set(key, (perKey.get(key) ?? 1) - 1);
+            active--;
+            return i;
+          },
+        };
+      });
+      const done: number[] = [];
+      await schedule(tasks, { global: 300, perKey: 2, admission, clock: () => 1000 }, (i) => done.push(i), () => false);
+      expect(done).toHaveLength(1500);
+      expect(overruns).toEqual([]);
+      expect(peakPerKey).toBeLessThanOrEqual(2);
+      expect(admission.capacity).toBe(300);
+      expect(peak).toBe(300);
+    });
+
+    it('halves what it starts when a turn of the loop runs long, down to the floor of 16, and still runs every task', async () => {
+      // Each result handled costs 5 ms of virtual time (a report line written, say): 64 results
+      // handled in one turn make a turn of 315 ms, far past the 100 ms that counts as saturated.
+      let t = 1000;
+      const admission = new Admission(1000, 10_000);
+      const releases: Array<() => void> = [];
+      let active = 0;
+      const overruns: number[] = [];
+      const tasks = Array.from({ length: 300 }, (_, i): Scheduled<number> => ({
+        key: `h${i}`,
+        run: () =>
+          new Promise((resolve) => {
+            active++;
+            if (active > admission.capacity) overruns.push(active);
+            releases.push(() => {
+              active--;
+              resolve(i);
+            });
+          }),
+      }));
+      let finished = false;
+      const done: number[] = [];
+      // The clock starts above 0: the scheduler takes a due time of 0 for "no completion pending".
+      const run = schedule(tasks, { global: 1000, perKey: 1, admission, clock: () => t }, (i) => {
+        done.push(i);
+        t += 5;
+      }, () => false).then(() => (finished = true));
+      const startedPerRound: number[] = [];
+      const capacities: number[] = [];
+      for (let round = 0; round < 100 && !finished; round++) {
+        // Two turns: the first ends with the completions' pump queued, the second follows it.
+        await nextTurn();
+        await nextTurn();
+        startedPerRound.push(releases.length);
+        capacities.push(admission.capacity);
+        for (const release of releases.splice(0)) release();
+      }
+      await run;
+      expect(done).toHaveLength(300);
+      expect(overruns).toEqual([]);
+      // 64 at first; the long turn halves it to 32. The next long turn comes within 250 ms of
+      // that cut and is let pass (the probes started before a cut finish slowly); the one after
+      // halves it to the floor, 16, where a round of results makes a 75 ms turn: it stays there.
+      expect(startedPerRound.slice(0, 4)).toEqual([64, 32, 32, 16]);
+      expect(capacities.slice(0, 4)).toEqual([64, 32, 32, 16]);
+      expect(Math.max(...startedPerRound.slice(3))).toBe(16);
+      expect(new Set(capacities.slice(3))).toEqual(new Set([16]));
+    });
+
+    it('does not say it has drained while the admission holds tasks back', async () => {
+      const events: string[] = [];
+      const tasks = Array.from({ length: 100 }, (_, i): Scheduled<number> => ({
+        key: `h${i}`,
+        run: async () => {
+          events.push(`start ${i}`);
+          await nextTurn();
+          events.push(`done ${i}`);
+          return i;
+        },
+      }));
+      // 100 tasks, a global limit of 1000, but the admission starts at 64.
+      await schedule(tasks, { global: 1000, perKey: 1, clock: () => 1000, onDrained: () => events.push('drained') }, () => undefined, () => false);
+      expect(events.indexOf('start 64')).toBeGreaterThan(events.indexOf('done 0'));
+      expect(events.filter((e) => e === 'drained')).toHaveLength(1);
+      expect(events.indexOf('drained')).toBe(events.indexOf('start 99') + 1);
+    });
   });
 
   it('resolves at once for an empty plan', async () => {

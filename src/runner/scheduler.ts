@@ -47,6 +47,8 @@ export interface Limits {
    * that would otherwise come after the run.
    */
   readonly onDrained?: () => void;
+  /** Milliseconds on a monotonic clock, for turn lengths and the start rate; tests pass a virtual one. */
+  readonly clock?: () => number;
 }
 
 export function schedule<T>(
@@ -82,7 +84,8 @@ export function schedule<T>(
   let bound = false;
   let drained = false;
   const admission = limits.admission ?? new Admission(limits.global, limits.timeoutMs ?? Infinity);
-  const rate = limits.maxRate !== undefined && limits.maxRate > 0 ? new StartRate(limits.maxRate, now()) : undefined;
+  const clock = limits.clock ?? now;
+  const rate = limits.maxRate !== undefined && limits.maxRate > 0 ? new StartRate(limits.maxRate, clock()) : undefined;
   let rateTimer: NodeJS.Timeout | undefined;
   return new Promise((resolve) => {
     // Starts what the limits allow, at most START_BATCH per turn of the event loop: starting
@@ -90,7 +93,7 @@ export function schedule<T>(
     // meanwhile would be late. Completions only mark the pump as due; it runs once per turn.
     const pump = (): void => {
       pumpPending = false;
-      const at = now();
+      const at = clock();
       if (dueAt > 0) admission.turn(at - dueAt, bound, at);
       dueAt = 0;
       const capacity = limits.adaptive === false ? limits.global : admission.capacity;
@@ -135,12 +138,12 @@ export function schedule<T>(
       rateTimer = setTimeout(() => {
         rateTimer = undefined;
         due();
-      }, rate.msUntilNext(now()));
+      }, rate.msUntilNext(clock()));
     };
     const due = (): void => {
       if (!pumpPending) {
         pumpPending = true;
-        dueAt = now();
+        dueAt = clock();
         setImmediate(pump);
       }
     };
