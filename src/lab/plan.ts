@@ -1,5 +1,5 @@
-import { expandPorts } from '../matrix/index.js';
-import type { PortKey } from '../matrix/types.js';
+import { expandPorts, MATRIX } from '../matrix/index.js';
+import type { MatrixRow, PortKey } from '../matrix/types.js';
 import type { Expectation, NeType, OptionalService, Role } from '../core/model.js';
 import { servedRowPorts, type ServedRowPort } from '../planner/listening-ports.js';
 import { portSpecFor } from '../planner/row-hosts.js';
@@ -55,6 +55,8 @@ export interface HostPlan {
 export interface LabPlanOptions extends LabDeviceOptions {
   /** Bind the vendor's ports as they are (root only). @default false: keyed ports + 20000 */
   readonly realPorts?: boolean;
+  /** The port tables the listeners come from. @default MATRIX (the vendor's Tables 1-8) */
+  readonly matrix?: readonly MatrixRow[];
 }
 
 export interface LabPlan {
@@ -93,7 +95,7 @@ export function planLab(options: LabPlanOptions = {}): LabPlan {
   // The planner's row filter reads roles, NE type, services and port overrides; the lab's
   // overrides follow from the rows, so the filter runs on the devices as they are.
   const rowHosts = devices.map((device) => ({ device, roles: device.roles, services: device.services, ports: {}, ...(device.neType ? { neType: device.neType } : {}) }));
-  const served = servedRowPorts(rowHosts);
+  const served = servedRowPorts(rowHosts, options.matrix ?? MATRIX);
   const rowsOf = (index: number): readonly ServedRowPort[] => served.get(rowHosts[index] as (typeof rowHosts)[number]) ?? [];
   const overrides = devices.map((_, index) => overridesFor(rowsOf(index), mapping));
   const paths = labPaths(devices, overrides, mapping);

@@ -113,7 +113,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       return await startPlanned(planLab(options), identity, claim);
     } catch (error) {
       await claim.release();
-      if (error instanceof BlockInUseError) throw inUse(error.ports, `${options.base}.0.0/16`);
+      if (error instanceof BlockInUseError) throw inUse(error.ports, `the simulated network cannot start on ${options.base}.0.0/16`);
       throw error;
     }
   }
@@ -134,28 +134,33 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       if (everywhere || ++busyBlocks >= MAX_BUSY_BLOCKS) break;
     }
   }
-  throw inUse(conflicts, 'every 127.N.0.0/16 block tried');
+  throw inUse(conflicts, 'the simulated network cannot start');
 }
 
 /** Blocks with a port in use that a lab tries before it gives up. */
 const MAX_BUSY_BLOCKS = 8;
 
 function inUse(ports: readonly PortInUse[], where: string): NetcheckError {
-  const first = ports[0];
+  if (ports.length === 0) return new NetcheckError('E_LAB_IN_USE', `${where}: every block is claimed by another psm-netcheck lab or demo`);
   const byPort = new Map<string, string[]>();
   for (const port of ports) {
     const key = `${port.transport} port ${port.port}`;
-    byPort.set(key, [...(byPort.get(key) ?? []), port.address]);
+    const addresses = byPort.get(key) ?? [];
+    if (!addresses.includes(port.address)) addresses.push(port.address);
+    byPort.set(key, addresses);
   }
-  const held = [...byPort].map(([port, addresses]) => `${port} on ${[...new Set(addresses)].join(', ')}`).join('; ');
-  const hint =
-    first === undefined
-      ? 'every block is claimed by another psm-netcheck lab or demo'
-      : `another program holds ${held}` +
-        ([...byPort.values()].some((addresses) => new Set(addresses).size > 1)
-          ? ` (on every address, it seems: find it with \`ss -lnp 'sport = :${first.port}'\`)`
-          : '');
-  return new NetcheckError('E_LAB_IN_USE', `the simulated network cannot start on ${where}: ${hint}`);
+  const held = [...byPort].map(([port, addresses]) => {
+    const shown = addresses.slice(0, 2).join(', ');
+    const more = addresses.length > 2 ? ` and ${addresses.length - 2} more of the lab's addresses` : '';
+    const blocks = new Set(addresses.map((address) => address.split('.').slice(0, 2).join('.')));
+    const everywhere = blocks.size > 1 ? `, in every block tried (${[...blocks].join(', ')}): on every address, it seems` : '';
+    return `${port} on ${shown}${more}${everywhere}`;
+  });
+  const first = ports[0] as PortInUse;
+  return new NetcheckError(
+    'E_LAB_IN_USE',
+    `${where}: another program holds ${held.join('; ')}; find it with \`ss -lnp 'sport = :${first.port}'\``,
+  );
 }
 
 /** What a lab keeps whichever block it ends on: its secrets and SSH host keys. */
