@@ -224,6 +224,7 @@ function peerFor(demand: PortDemand): PeerSpec | 'nothing-listens' {
   const choices = [...demand.probes].map((probe) => ({ probe, spec: PEER_FOR_PROBE[probe](demand) }));
   const first = choices[0];
   if (first === undefined) return 'nothing-listens';
+  if (choices.length === 1) return first.spec;
   const text = JSON.stringify(first.spec);
   const other = choices.find((choice) => JSON.stringify(choice.spec) !== text);
   if (other) {

@@ -1,6 +1,7 @@
 import { expandPorts } from '../matrix/index.js';
 import { MATRIX } from '../matrix/rows.js';
 import type { MatrixPort, MatrixRow, PortSpec } from '../matrix/types.js';
+import type { Role } from '../core/model.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { hostsForRow, portSpecFor, type RowHost } from './row-hosts.js';
 
@@ -54,12 +55,24 @@ export function servedRowPorts<H extends RowHost>(
   only?: H,
 ): Map<H, ServedRowPort[]> {
   const served = new Map<H, ServedRowPort[]>();
-  const inventory = { hosts };
+  // Each row looks only at the hosts of its two roles: thousands of elements, a few dozen rows.
+  const byRole = new Map<Role, { hosts: H[] }>();
+  for (const host of hosts) {
+    for (const role of host.roles) {
+      const group = byRole.get(role);
+      if (group === undefined) byRole.set(role, { hosts: [host] });
+      else group.hosts.push(host);
+    }
+  }
+  const sideOf = (row: MatrixRow, side: 'initiator' | 'responder'): H[] => {
+    const group = byRole.get(row[side]);
+    return group === undefined ? [] : hostsForRow(group, row, side);
+  };
   for (const row of matrix) {
     if (!isPortRow(row)) continue;
-    const responders = hostsForRow(inventory, row, 'responder').filter((h) => only === undefined || h === only);
+    const responders = sideOf(row, 'responder').filter((h) => only === undefined || h === only);
     if (responders.length === 0) continue;
-    const initiators = hostsForRow(inventory, row, 'initiator');
+    const initiators = sideOf(row, 'initiator');
     for (const host of responders) {
       if (!initiators.some((h) => h !== host)) continue;
       let entries = served.get(host);
