@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { errorCode } from '../core/errno.js';
 
@@ -81,4 +82,28 @@ export function addressInUse(error: unknown, where: PortInUse): PortInUse | unde
     current = current instanceof Error ? current.cause : undefined;
   }
   return undefined;
+}
+
+/**
+ * Whether `held` is taken on every address (a program listening on 0.0.0.0 or ::), not just on
+ * the lab's: binds the same port on an address of the block that no lab ever uses (third octet
+ * 255: elements stop at 127.N.254.x). Then no other block will do either.
+ */
+export async function heldOnEveryAddress(held: PortInUse, base: string): Promise<boolean> {
+  const address = `${base}.255.254`;
+  const outcome = await new Promise<unknown>((resolve) => {
+    if (held.transport === 'tcp') {
+      const server = net.createServer();
+      server.once('error', resolve);
+      server.listen({ host: address, port: held.port, exclusive: true }, () => server.close(() => resolve(undefined)));
+    } else {
+      const socket = dgram.createSocket({ type: 'udp4', reuseAddr: false });
+      socket.once('error', (error) => {
+        socket.close();
+        resolve(error);
+      });
+      socket.bind({ address, port: held.port, exclusive: true }, () => socket.close(() => resolve(undefined)));
+    }
+  });
+  return errorCode(outcome) === 'EADDRINUSE';
 }

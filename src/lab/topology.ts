@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { PortKey } from '../matrix/types.js';
 import type { NeType, OptionalService, Role } from '../core/model.js';
 import { NetcheckError } from '../core/errors.js';
-import { addressInUse, BlockInUseError, candidateBlocks, claimBlock, type BlockClaim, type PortInUse } from './address-block.js';
+import { addressInUse, BlockInUseError, candidateBlocks, claimBlock, heldOnEveryAddress, type BlockClaim, type PortInUse } from './address-block.js';
 import { startDnsServer } from './dns-server.js';
 import { ftpHandler } from './ftp-peer.js';
 import { generateHostKey, type LabHostKey } from './host-key.js';
@@ -113,7 +113,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       return await startPlanned(planLab(options), identity, claim);
     } catch (error) {
       await claim.release();
-      if (error instanceof BlockInUseError) throw inUse(error.ports, `the simulated network cannot start on ${options.base}.0.0/16`);
+      if (error instanceof BlockInUseError) {
+        const everywhere = await heldEverywhere(error.ports, options.base);
+        throw inUse(error.ports, `the simulated network cannot start on ${options.base}.0.0/16`, everywhere);
+      }
       throw error;
     }
   }
@@ -128,10 +131,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     } catch (error) {
       await claim.release();
       if (!(error instanceof BlockInUseError)) throw error;
-      // The same port taken in two blocks is taken on every address: no block will do.
-      const everywhere = error.ports.some((port) => conflicts.some((seen) => seen.port === port.port && seen.transport === port.transport));
       conflicts.push(...error.ports);
-      if (everywhere || ++busyBlocks >= MAX_BUSY_BLOCKS) break;
+      // A port held on every address blocks every block: say so now rather than after eight.
+      if (await heldEverywhere(error.ports, base)) throw inUse(conflicts, 'the simulated network cannot start', true);
+      if (++busyBlocks >= MAX_BUSY_BLOCKS) break;
     }
   }
   throw inUse(conflicts, 'the simulated network cannot start');
@@ -140,7 +143,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 /** Blocks with a port in use that a lab tries before it gives up. */
 const MAX_BUSY_BLOCKS = 8;
 
-function inUse(ports: readonly PortInUse[], where: string): NetcheckError {
+async function heldEverywhere(ports: readonly PortInUse[], base: string): Promise<boolean> {
+  const held = await Promise.all(ports.slice(0, 4).map((port) => heldOnEveryAddress(port, base)));
+  return held.includes(true);
+}
+
+function inUse(ports: readonly PortInUse[], where: string, everywhere = false): NetcheckError {
   if (ports.length === 0) return new NetcheckError('E_LAB_IN_USE', `${where}: every block is claimed by another psm-netcheck lab or demo`);
   const byPort = new Map<string, string[]>();
   for (const port of ports) {
@@ -152,14 +160,13 @@ function inUse(ports: readonly PortInUse[], where: string): NetcheckError {
   const held = [...byPort].map(([port, addresses]) => {
     const shown = addresses.slice(0, 2).join(', ');
     const more = addresses.length > 2 ? ` and ${addresses.length - 2} more of the lab's addresses` : '';
-    const blocks = new Set(addresses.map((address) => address.split('.').slice(0, 2).join('.')));
-    const everywhere = blocks.size > 1 ? `, in every block tried (${[...blocks].join(', ')}): on every address, it seems` : '';
-    return `${port} on ${shown}${more}${everywhere}`;
+    return `${port} on ${shown}${more}`;
   });
   const first = ports[0] as PortInUse;
   return new NetcheckError(
     'E_LAB_IN_USE',
-    `${where}: another program holds ${held.join('; ')}; find it with \`ss -lnp 'sport = :${first.port}'\``,
+    `${where}: another program holds ${held.join('; ')}${everywhere ? ', and on every address (0.0.0.0 or ::)' : ''}; ` +
+      `find it with \`ss -lnp 'sport = :${first.port}'\``,
   );
 }
 
