@@ -26,14 +26,20 @@ import { startNtpServer } from '../src/lab/ntp-server.js';
 import { planLab } from '../src/lab/plan.js';
 import { startRadiusServer, type RadiusServerHandle } from '../src/lab/radius-server.js';
 import { startBlackhole } from '../src/lab/silent-peer.js';
+import { startUdpEchoPeer } from '../src/lab/echo-peer.js';
+import { PEER_FOR_PROBE } from '../src/lab/peer-for-probe.js';
+import { MATRIX } from '../src/matrix/rows.js';
+import { servedRowPorts } from '../src/planner/listening-ports.js';
+import { expandPorts } from '../src/matrix/index.js';
+import { PROBE_KINDS } from '../probes/registry.js';
 import { startSnmpAgent } from '../src/lab/snmp-agent.js';
 import { startSshPeer, type SshPeerOptions } from '../src/lab/ssh-peer.js';
 import { TELNET_NEGOTIATION, startTelnetPeer } from '../src/lab/telnet-tl1-peer.js';
 import { startLab } from '../src/lab/topology.js';
 import type { PeerHandle } from '../src/lab/types.js';
 
-// Every peer gets its own address in 127.78/16 (the lab tests use 127.79 and 127.80), so test files
-// running in parallel never compete for a port. Clients are real ones (ssh2, net-snmp, raw sockets),
+// Every peer gets its own address in 127.78/16 (whole labs take a free block of their own), so
+// test files running in parallel never compete for a port. Clients are real ones (ssh2, net-snmp, raw sockets),
 // never the project's probes.
 
 const EOM = ']]>]]>';
@@ -716,6 +722,13 @@ describe('silent peers', () => {
   });
 });
 
+describe('udp echo peer', () => {
+  it('answers every datagram with itself', async () => {
+    const peer = await started(startUdpEchoPeer({ address: '127.78.10.2', port: 0 }));
+    expect((await udpExchange(peer.address, peer.port, Buffer.from('is anyone there?')))?.toString()).toBe('is anyone there?');
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // The whole lab
 // ---------------------------------------------------------------------------------------------
@@ -746,10 +759,74 @@ describe('startLab', () => {
     expect(planLab({ faults: false }).faults).toEqual([]);
   });
 
+  it('listens exactly where the matrix puts each host, with the peer that speaks each probe', () => {
+    const plan = planLab();
+    const served = servedRowPorts(plan.hosts);
+    const refusals = new Set(plan.faults.filter((fault) => fault.kind === 'closed-port').flatMap((fault) => fault.ports.map((p) => `${fault.host} ${p.transport}/${p.port}`)));
+    for (const host of plan.hosts) {
+      const asked = new Map<string, Set<string>>();
+      for (const { row, matrixPort, spec } of served.get(host) ?? []) {
+        if (matrixPort.probe === null) continue; // FTP's TCP 20: nothing connects to it
+        for (const port of expandPorts(spec)) {
+          const key = `${row.transport}/${port}`;
+          asked.set(key, (asked.get(key) ?? new Set()).add(`${matrixPort.probe}:${row.expect}`));
+        }
+      }
+      for (const path of plan.paths.filter((p) => p.to === host.name && p.expect === 'open')) {
+        for (const port of path.ports) asked.set(`${path.transport}/${port}`, new Set([`${path.probe ?? path.transport}:open`]));
+      }
+      const listening = new Map(host.listeners.map((listener) => [`${listener.transport}/${listener.port}`, listener.spec.kind]));
+      for (const [port, kind] of listening) expect(asked.has(port), `${host.name} ${port} (${kind}) is asked for by no row`).toBe(true);
+      for (const [port, probes] of asked) {
+        // Nothing listens where the proof is a refusal (traceroute), or where a fault closed the port.
+        const refusal = [...probes].every((probe) => probe === 'udp:reachable') || refusals.has(`${host.name} ${port}`);
+        expect(listening.has(port), `${host.name} ${port} (${[...probes].join(', ')})`).toBe(!refusal);
+      }
+    }
+    const rest = plan.hosts.find((host) => host.name === 'psm-server-1')?.listeners.find((listener) => listener.portKey === 'rest');
+    expect(rest?.spec).toMatchObject({ kind: 'http', options: { tls: true } });
+    const netconf = plan.hosts.find((host) => host.name === 'ne-bti7800-1')?.listeners.find((listener) => listener.portKey === 'netconf');
+    expect(netconf?.spec).toMatchObject({ kind: 'ssh', options: { netconf: { capabilities: expect.any(Array) } } });
+  });
+
+  it('serves a row added to the matrix without a change to the lab', () => {
+    const row = {
+      ...(MATRIX.find((r) => r.id === 't3-snmp') as (typeof MATRIX)[number]),
+      id: 't9-test-ssh',
+      transport: 'tcp' as const,
+      ports: [{ port: 4242, probe: 'ssh' as const }],
+      neTypes: ['bti700' as const],
+    };
+    const plan = planLab({ matrix: [...MATRIX, row] });
+    for (const host of plan.hosts) {
+      const added = host.listeners.find((listener) => listener.port === 4242);
+      if (host.neType === 'bti700') expect(added?.spec.kind, host.name).toBe('ssh');
+      else expect(added, host.name).toBeUndefined();
+    }
+  });
+
+  it('has a peer for every probe kind', () => {
+    expect(Object.keys(PEER_FOR_PROBE).sort()).toEqual([...PROBE_KINDS].sort());
+  });
+
+  it('two labs in one process take two blocks; a block in use is refused by name', async () => {
+    const small = { elements: 0, faults: false };
+    const first = await startLab(small);
+    const second = await startLab(small);
+    try {
+      expect(first.network).toMatch(/^127\.\d+\.0\.0\/16$/);
+      expect(second.network).not.toBe(first.network);
+      const base = first.network.replace(/\.0\.0\/16$/, '');
+      await expect(startLab({ ...small, base })).rejects.toMatchObject({ code: 'E_LAB_IN_USE' });
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
   it('starts every host, serves the inventory it describes, and closes without leaving handles', async () => {
     await settle();
     const before = resourceCounts();
-    const lab = await startLab({ base: '127.79' });
+    const lab = await startLab();
     try {
       // A banner from every SSH port of every NE, with the fingerprint the lab reports.
       for (const host of lab.hosts.filter((h) => h.neType !== undefined)) {
@@ -822,7 +899,7 @@ describe('startLab', () => {
   it('many elements share host keys and SNMP agents, each on its own address', async () => {
     await settle();
     const before = resourceCounts();
-    const lab = await startLab({ base: '127.80', elements: 60, faults: false });
+    const lab = await startLab({ elements: 60, faults: false });
     try {
       const nes = lab.hosts.filter((host) => host.neType !== undefined);
       expect(nes).toHaveLength(60);

@@ -129,6 +129,7 @@ program
   .command('demo')
   .description('start the simulated PSM network on loopback, check it, print the report, stop (no root, no network)')
   .option('-o, --output <file>', 'where to write the JSON report', 'psm-netcheck-demo-report.json')
+  .option('--timeout <duration>', 'per-probe deadline (default 1s: every peer is local; more on a busy machine)')
   .addOption(logLevel())
   .action(async (options) => {
     const { demoCommand } = await import('./commands/demo.js');

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   E_LOCKED: 'another run is in progress',
   /** An output file cannot be written. */
   E_OUTPUT: 'an output cannot be written',
+  /** `demo` / `lab`: the simulated network's loopback addresses or ports are taken. */
+  E_LAB_IN_USE: "the simulated network's addresses are in use",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -48,6 +50,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   E_PREVIOUS_REPORT: EXIT.config,
   E_LOCKED: EXIT.locked,
   E_OUTPUT: EXIT.config,
+  E_LAB_IN_USE: EXIT.config,
 };
 
 export class NetcheckError extends Error {

@@ -1,9 +1,12 @@
 /**
  * The simulated PSM network ("lab"): one peer per protocol, and `startLab()` for a whole
- * deployment on loopback addresses. Used by the demo, the fast tests and the benchmark.
+ * deployment on loopback addresses, its listeners derived from the vendor's port tables.
+ * Used by the demo, the fast tests and the benchmark.
  */
 export { startLab, type Lab, type LabHost, type LabListener, type LabOptions } from './topology.js';
-export { planLab, LAB_ZONE, type LabFault, type LabFaultKind, type LabPlan } from './plan.js';
+export { planLab, LAB_ZONE, type LabFault, type LabFaultKind, type LabPlan, type LabPort } from './plan.js';
+export { PEER_FOR_PROBE } from './peer-for-probe.js';
+export type { PeerSpec } from './peer-spec.js';
 export { LAB_PORT_OFFSET } from './ports.js';
 export type { PeerEndpoint, PeerHandle, LabTransport } from './types.js';
 export { startSshPeer, createSshService, type SshPeerHandle, type SshPeerOptions } from './ssh-peer.js';
@@ -18,3 +21,4 @@ export { startHttpsPeer, generateLabCertificate, type HttpsPeerHandle } from './
 export { startTelnetPeer } from './telnet-tl1-peer.js';
 export { startMysqlPeer } from './mysql-peer.js';
 export { startSilentTcpPeer, startSilentUdpPeer, startBlackhole } from './silent-peer.js';
+export { startUdpEchoPeer } from './echo-peer.js';

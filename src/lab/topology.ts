@@ -3,10 +3,13 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PortKey } from '../matrix/types.js';
 import type { NeType, OptionalService, Role } from '../core/model.js';
+import { NetcheckError } from '../core/errors.js';
+import { addressInUse, BlockInUseError, candidateBlocks, claimBlock, heldOnEveryAddress, type BlockClaim, type PortInUse } from './address-block.js';
 import { startDnsServer } from './dns-server.js';
 import { ftpHandler } from './ftp-peer.js';
 import { generateHostKey, type LabHostKey } from './host-key.js';
 import { createHttpService } from './https-peer.js';
+import { startUdpEchoPeer } from './echo-peer.js';
 import { INVENTORY_SECRETS, renderInventory, type InventoryYamlOptions } from './inventory.js';
 import { closeAll, listenTcp, type ConnectionHandler } from './listen.js';
 import { mysqlHandler } from './mysql-peer.js';
@@ -20,6 +23,7 @@ import {
   planLab,
   type HostPlan,
   type LabFault,
+  type LabPlan,
   type LabPlanOptions,
   type LabSecrets,
   type ListenerPlan,
@@ -63,6 +67,8 @@ export interface LabHost {
 }
 
 export interface Lab {
+  /** The lab's addresses: `127.N.0.0/16`, the block it found free (or was given). */
+  readonly network: string;
   readonly hosts: readonly LabHost[];
   /** Every fault set up on purpose, with its host and port. */
   readonly faults: readonly LabFault[];
@@ -83,30 +89,114 @@ export interface Lab {
 }
 
 /**
- * Starts the lab. Layout (base 127.77): infrastructure on 127.77.0.x (psm-server-1 .1, psm-server-2
- * .2, psm-client-1 .3, noc-1 .10, radius-1/2/3 .20-.22, ntp-1/2 .30-.31, dns-1 .40, ftp-1 .50,
- * http-1 .60), network elements from 127.77.1.1 on (250 per third octet). Keyed ports sit at
- * their well-known number + 20000 (ports.ts).
+ * Starts the lab. Layout (devices.ts): infrastructure on 127.N.0.x, network elements from
+ * 127.N.1.1 on (250 per third octet); each host listens on the ports the vendor's tables give its
+ * roles (plan.ts), keyed ports at their well-known number + 20000 (ports.ts).
+ *
+ * The block: `base` when given (only that one), else the first free one from 127.77 on
+ * (address-block.ts): a block another lab has claimed, or where another program holds one of the
+ * lab's ports, is skipped. A port held on every address (a wildcard listener) blocks every block:
+ * then, as when `base` is taken, start fails with E_LAB_IN_USE naming the port.
  *
  * Cost: about 4 descriptors and 25 KB per element on average (bti7000 7 descriptors, bti700/800 2);
  * above 20 elements, NEs share one host key and one SNMP agent. Mind the process's descriptor
  * limit when the checker runs in the same process (5000 elements need about 19000).
- * A port already bound on the machine's wildcard address blocks the lab's address too: start
- * fails with EADDRINUSE naming the host and port; pick another `base` or free the port.
  */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
-  const plan = planLab(options);
-  const secrets = makeSecrets();
-  const keys = new Map<string, LabHostKey>();
-  const hostKey = (group: string): LabHostKey => {
-    let key = keys.get(group);
-    if (key === undefined) {
-      key = generateHostKey();
-      keys.set(group, key);
+  const identity = makeIdentity();
+  if (options.base !== undefined) {
+    const claim = await claimBlock(options.base);
+    if (claim === undefined) {
+      throw new NetcheckError('E_LAB_IN_USE', `the lab's addresses ${options.base}.0.0/16 are in use by another psm-netcheck lab or demo`);
     }
-    return key;
+    try {
+      return await startPlanned(planLab(options), identity, claim);
+    } catch (error) {
+      await claim.release();
+      if (error instanceof BlockInUseError) {
+        const everywhere = await heldEverywhere(error.ports, options.base);
+        throw inUse(error.ports, `the simulated network cannot start on ${options.base}.0.0/16`, everywhere);
+      }
+      throw error;
+    }
+  }
+
+  const conflicts: PortInUse[] = [];
+  let busyBlocks = 0;
+  for (const base of candidateBlocks()) {
+    const claim = await claimBlock(base);
+    if (claim === undefined) continue; // another lab's
+    try {
+      return await startPlanned(planLab({ ...options, base }), identity, claim);
+    } catch (error) {
+      await claim.release();
+      if (!(error instanceof BlockInUseError)) throw error;
+      conflicts.push(...error.ports);
+      // A port held on every address blocks every block: say so now rather than after eight.
+      if (await heldEverywhere(error.ports, base)) throw inUse(conflicts, 'the simulated network cannot start', true);
+      if (++busyBlocks >= MAX_BUSY_BLOCKS) break;
+    }
+  }
+  throw inUse(conflicts, 'the simulated network cannot start');
+}
+
+/** Blocks with a port in use that a lab tries before it gives up. */
+const MAX_BUSY_BLOCKS = 8;
+
+async function heldEverywhere(ports: readonly PortInUse[], base: string): Promise<boolean> {
+  const held = await Promise.all(ports.slice(0, 4).map((port) => heldOnEveryAddress(port, base)));
+  return held.includes(true);
+}
+
+function inUse(ports: readonly PortInUse[], where: string, everywhere = false): NetcheckError {
+  if (ports.length === 0) return new NetcheckError('E_LAB_IN_USE', `${where}: every block is claimed by another psm-netcheck lab or demo`);
+  const byPort = new Map<string, string[]>();
+  for (const port of ports) {
+    const key = `${port.transport} port ${port.port}`;
+    const addresses = byPort.get(key) ?? [];
+    if (!addresses.includes(port.address)) addresses.push(port.address);
+    byPort.set(key, addresses);
+  }
+  const held = [...byPort].map(([port, addresses]) => {
+    const shown = addresses.slice(0, 2).join(', ');
+    const more = addresses.length > 2 ? ` and ${addresses.length - 2} more of the lab's addresses` : '';
+    return `${port} on ${shown}${more}`;
+  });
+  const first = ports[0] as PortInUse;
+  return new NetcheckError(
+    'E_LAB_IN_USE',
+    `${where}: another program holds ${held.join('; ')}${everywhere ? ', and on every address (0.0.0.0 or ::)' : ''}; ` +
+      `find it with \`ss -lnp 'sport = :${first.port}'\``,
+  );
+}
+
+/** What a lab keeps whichever block it ends on: its secrets and SSH host keys. */
+interface LabIdentity {
+  readonly secrets: Readonly<Record<keyof LabSecrets, string>>;
+  hostKey(group: string): LabHostKey;
+  /** A key no host has: what a `host-key-changed` inventory remembers. */
+  readonly staleKey: LabHostKey;
+}
+
+function makeIdentity(): LabIdentity {
+  const keys = new Map<string, LabHostKey>();
+  return {
+    secrets: makeSecrets(),
+    staleKey: generateHostKey(),
+    hostKey(group) {
+      let key = keys.get(group);
+      if (key === undefined) {
+        key = generateHostKey();
+        keys.set(group, key);
+      }
+      return key;
+    },
   };
-  const staleKey = generateHostKey();
+}
+
+/** Starts every peer of the plan; on failure closes what started (BlockInUseError for EADDRINUSE). */
+async function startPlanned(plan: LabPlan, identity: LabIdentity, claim: BlockClaim): Promise<Lab> {
+  const { secrets, hostKey, staleKey } = identity;
   const closers: Array<{ close(): Promise<void> }> = [];
   const handlers = new Map<string, Promise<ConnectionHandler>>();
   const snmpGroups = new Map<string, { options: SnmpAgentOptions; endpoints: PeerEndpoint[] }>();
@@ -130,12 +220,18 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   };
 
   const starts: Array<Promise<unknown>> = [];
-  const track = <T extends { close(): Promise<void> }>(started: Promise<T>, where: string): void => {
+  const taken: PortInUse[] = [];
+  const track = <T extends { close(): Promise<void> }>(started: Promise<T>, what: string, where: PortInUse): void => {
     starts.push(
       started.then(
         (handle) => closers.push(handle),
         (error: unknown) => {
-          throw new Error(`lab: cannot start ${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          const held = addressInUse(error, where);
+          if (held !== undefined) taken.push(held);
+          throw new Error(
+            `lab: cannot start ${what} on ${where.address}:${where.port}/${where.transport}: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          );
         },
       ),
     );
@@ -144,8 +240,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   for (const host of plan.hosts) {
     const radius = { auth: undefined as ListenerPlan | undefined, acct: undefined as ListenerPlan | undefined };
     for (const listener of host.listeners) {
-      const where = `${listener.spec.kind} on ${host.name} ${host.address}:${listener.port}/${listener.transport}`;
+      const what = `${listener.spec.kind} of ${host.name}`;
       const endpoint = { address: host.address, port: listener.port };
+      const where = { ...endpoint, transport: listener.transport };
       const spec = listener.spec;
       switch (spec.kind) {
         case 'snmp-agent': {
@@ -161,23 +258,24 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           break;
         }
         case 'noc-receiver':
-          track(
-            startNocReceiver({ ...endpoint, community: spec.community === 'noc' ? secrets['noc-community'] : secrets['snmp-community'] }),
-            where,
-          );
+          track(startNocReceiver({ ...endpoint, community: secrets[spec.community] }), what, where);
           break;
         case 'radius':
           radius[spec.role] = listener;
           break;
         case 'ntp':
-          track(startNtpServer({ ...endpoint, ...spec.options }), where);
+          track(startNtpServer({ ...endpoint, ...spec.options }), what, where);
           break;
         case 'dns':
-          track(startDnsServer({ ...endpoint, zone: LAB_ZONE, records, truncateUdp: ['big'] }), where);
+          track(startDnsServer({ ...endpoint, zone: LAB_ZONE, records, truncateUdp: ['big'] }), what, where);
+          break;
+        case 'echo-udp':
+          track(startUdpEchoPeer(endpoint), what, where);
           break;
         default:
           track(
             handlerFor(host, listener).then((handler) => listenTcp(endpoint, handler)),
+            what,
             where,
           );
       }
@@ -193,26 +291,27 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           probeUser: { username: LAB_RADIUS_PROBE_USER, password: secrets['radius-probe-password'] },
           omitMessageAuthenticator: spec.omitMessageAuthenticator ?? false,
         }),
-        `radius on ${host.name} ${host.address}:${radius.auth.port}/udp`,
+        `radius of ${host.name}`,
+        { address: host.address, port: radius.auth.port, transport: 'udp' },
       );
     }
   }
   for (const group of snmpGroups.values()) {
     const first = group.endpoints[0];
-    track(startSnmpAgentGroup(group.endpoints, group.options), `snmp agent on ${first?.address}:${first?.port}/udp (and ${group.endpoints.length - 1} more)`);
+    if (first === undefined) continue;
+    track(startSnmpAgentGroup(group.endpoints, group.options), `snmp agent (and ${group.endpoints.length - 1} more)`, { ...first, transport: 'udp' });
   }
 
   const results = await Promise.allSettled(starts);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) {
     await closeAll(closers);
+    if (taken.length > 0) throw new BlockInUseError(plan.base, taken);
     throw failure.reason;
   }
 
-  const presented = new Map<string, string>();
   const hosts: LabHost[] = plan.hosts.map((host) => {
-    const key = host.listeners.some((listener) => listener.spec.kind === 'ssh') ? keys.get(host.hostKeyGroup) : undefined;
-    if (key) presented.set(host.name, key.fingerprint);
+    const key = host.listeners.some((listener) => listener.spec.kind === 'ssh') ? hostKey(host.hostKeyGroup) : undefined;
     return {
       name: host.name,
       roles: host.roles,
@@ -230,12 +329,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       ...(key ? { fingerprint: key.fingerprint } : {}),
     };
   });
+  const presented = new Map(hosts.flatMap((host) => (host.fingerprint ? [[host.name, host.fingerprint] as const] : [])));
   const byName = new Map(hosts.map((host) => [host.name, host]));
   const inventoryYaml = (yamlOptions?: InventoryYamlOptions): string =>
     renderInventory(plan, { presented, stale: staleKey.fingerprint }, yamlOptions);
   let closed: Promise<void> | undefined;
 
   return {
+    network: `${plan.base}.0.0/16`,
     hosts,
     faults: plan.faults,
     vantage: plan.vantage,
@@ -259,7 +360,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       return inventoryPath;
     },
     close() {
-      closed ??= closeAll(closers);
+      closed ??= closeAll(closers).then(() => claim.release());
       return closed;
     },
   };

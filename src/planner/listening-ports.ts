@@ -1,8 +1,9 @@
 import { expandPorts } from '../matrix/index.js';
 import { MATRIX } from '../matrix/rows.js';
-import type { MatrixRow } from '../matrix/types.js';
+import type { MatrixPort, MatrixRow, PortSpec } from '../matrix/types.js';
+import type { Role } from '../core/model.js';
 import type { Host, Inventory } from '../inventory/types.js';
-import { hostsForRow, portSpecFor } from './row-hosts.js';
+import { hostsForRow, portSpecFor, type RowHost } from './row-hosts.js';
 
 /** One port a host must listen on (or keep free), with the matrix rows that ask for it. */
 export interface ListeningPort {
@@ -26,18 +27,63 @@ export interface ListeningPort {
  */
 export function listeningPorts(inventory: Inventory, host: Host, matrix: readonly MatrixRow[] = MATRIX): ListeningPort[] {
   const ports = new PortSet();
-  for (const row of matrix) {
-    if (row.transport === 'icmp') continue;
-    if (!hostsForRow(inventory, row, 'responder').includes(host)) continue;
-    if (!hostsForRow(inventory, row, 'initiator').some((h) => h !== host)) continue;
-    for (const matrixPort of row.ports) {
-      for (const port of expandPorts(portSpecFor(matrixPort.port, matrixPort.portKey, host))) {
-        ports.add(row.transport, port, row.id, row.application, matrixPort.probe !== null);
-      }
+  for (const served of servedRowPorts(inventory.hosts, matrix, host).get(host) ?? []) {
+    for (const port of expandPorts(served.spec)) {
+      ports.add(served.row.transport, port, served.row.id, served.row.application, served.matrixPort.probe !== null);
     }
   }
   return ports.list();
 }
+
+/** One port entry of a matrix row that a host serves, with where it sits on that host. */
+export interface ServedRowPort {
+  readonly row: MatrixRow & { readonly transport: 'tcp' | 'udp' };
+  readonly matrixPort: MatrixPort;
+  /** The port or range on this host: the host's override for the port key, else the matrix's. */
+  readonly spec: PortSpec;
+}
+
+/**
+ * For each host, the matrix ports it serves, by the rule of `listeningPorts` (untestable ports such
+ * as FTP's TCP 20 included: `matrixPort.probe` is null there). One pass over the matrix for all
+ * hosts (the lab derives thousands of simulated elements' listeners from it); `only` keeps one
+ * host's entries. Hosts that serve nothing are absent from the map.
+ */
+export function servedRowPorts<H extends RowHost>(
+  hosts: readonly H[],
+  matrix: readonly MatrixRow[] = MATRIX,
+  only?: H,
+): Map<H, ServedRowPort[]> {
+  const served = new Map<H, ServedRowPort[]>();
+  // Each row looks only at the hosts of its two roles: thousands of elements, a few dozen rows.
+  const byRole = new Map<Role, { hosts: H[] }>();
+  for (const host of hosts) {
+    for (const role of host.roles) {
+      const group = byRole.get(role);
+      if (group === undefined) byRole.set(role, { hosts: [host] });
+      else group.hosts.push(host);
+    }
+  }
+  const sideOf = (row: MatrixRow, side: 'initiator' | 'responder'): H[] => {
+    const group = byRole.get(row[side]);
+    return group === undefined ? [] : hostsForRow(group, row, side);
+  };
+  for (const row of matrix) {
+    if (!isPortRow(row)) continue;
+    const responders = sideOf(row, 'responder').filter((h) => only === undefined || h === only);
+    if (responders.length === 0) continue;
+    const initiators = sideOf(row, 'initiator');
+    for (const host of responders) {
+      if (!initiators.some((h) => h !== host)) continue;
+      let entries = served.get(host);
+      if (entries === undefined) served.set(host, (entries = []));
+      for (const matrixPort of row.ports) entries.push({ row, matrixPort, spec: portSpecFor(matrixPort.port, matrixPort.portKey, host) });
+    }
+  }
+  return served;
+}
+
+const isPortRow = (row: MatrixRow): row is MatrixRow & { readonly transport: 'tcp' | 'udp' } => row.transport !== 'icmp';
 
 /**
  * The ports `psm-netcheck respond` serves for `host`: the connectable matrix ports, plus the TCP

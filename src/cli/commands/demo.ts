@@ -9,10 +9,13 @@ import { createLogger, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
 import { parseOutputs, prepareOutputs, writeOutputs } from '../outputs.js';
 import { effectiveSettings } from '../../check/settings.js';
+import { parseRunFlags } from '../../core/settings.js';
 import { interruptSignal } from '../signals.js';
 
 export interface DemoFlags {
   readonly output: string;
+  /** Per-probe deadline. @default '1s' */
+  readonly timeout?: string;
   readonly logLevel: LogLevel;
 }
 
@@ -25,14 +28,16 @@ export interface DemoFlags {
 export async function demoCommand(flags: DemoFlags): Promise<number> {
   const log = createLogger(flags.logLevel);
   const outputs = await prepareOutputs(parseOutputs([`json=${resolve(flags.output)}`]));
+  // Everything is local: a short deadline keeps the silent ports from stretching the demo.
+  const runFlags = { timeout: flags.timeout ?? '1s', retries: '0' };
+  parseRunFlags(runFlags); // a bad --timeout is a usage error before the lab starts
   const lab = await startLab();
   const dir = await mkdtemp(join(tmpdir(), 'psm-netcheck-demo-'));
   const interrupt = interruptSignal(log);
   try {
     const inventory = await loadInventory(await lab.writeInventory(dir), { requireSecrets: true });
     const vantage = findVantage(inventory, lab.vantage);
-    // Everything is local: a short deadline keeps the silent ports from stretching the demo.
-    const settings = effectiveSettings(inventory.defaults, { timeout: '1s', retries: '0' });
+    const settings = effectiveSettings(inventory.defaults, runFlags);
     const report = await executeCheck({ inventory, vantage, settings, signal: interrupt.signal, log });
     await writeOutputs(report, outputs, 'human');
     process.stdout.write(`\nJSON report: ${outputs[0]?.path ?? ''}\n`);

@@ -29,9 +29,9 @@ export async function labCommand(flags: LabFlags): Promise<number> {
   await mkdir(dir, { recursive: true });
   const lab = await startLab(elements === undefined ? {} : { elements });
   const inventory = await lab.writeInventory(dir);
-  log.info({ inventory, hosts: lab.hosts.length, faults: lab.faults.length }, 'lab started');
+  log.info({ inventory, network: lab.network, hosts: lab.hosts.length, faults: lab.faults.length }, 'lab started');
   process.stdout.write(
-    `Simulated PSM network: ${lab.hosts.length} hosts on 127.77.0.0/16, ${lab.faults.length} faults on purpose.\n` +
+    `Simulated PSM network: ${lab.hosts.length} hosts on ${lab.network}, ${lab.faults.length} faults on purpose.\n` +
       `Inventory: ${inventory}\n` +
       `Check it:  psm-netcheck check -i ${inventory} --from ${lab.vantage}\n` +
       `${forMs === undefined ? 'Ctrl-C stops it.' : `It stops by itself in ${flags.for}.`}\n`,
