@@ -1,6 +1,6 @@
 import snmp from 'net-snmp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PDU, readMessage, VERSION } from '../../probes/protocols/snmp/message.js';
+import { PDU, readMessage, varbindNames, VERSION } from '../../probes/protocols/snmp/message.js';
 import { USM_STATS } from '../../probes/protocols/snmp/oids.js';
 import snmpProbe from '../../probes/snmp.js';
 import type { HostCredentials, SnmpV3 } from '../../src/core/credentials.js';
@@ -158,7 +158,9 @@ describe('snmp probe on the transport and against hostile peers', () => {
     expect(facts).toMatchObject({ state: 'open|filtered', reason: 'no-reply' });
     expect(silent.received).toHaveLength(2);
     expect(communityRequest(silent.received[0] as Buffer).pdu.type).toBe(PDU.get);
-    expect(readMessage(silent.received[1] as Buffer)).toMatchObject({ version: VERSION.v3, pdu: { type: PDU.get, varbinds: [] } });
+    const discovery = readMessage(silent.received[1] as Buffer);
+    expect(discovery).toMatchObject({ version: VERSION.v3, pdu: { type: PDU.get } });
+    expect(discovery?.pdu === undefined ? undefined : varbindNames(discovery.pdu)).toEqual([]);
   });
 
   it('ignores a reply with the wrong request id and takes the right one after it', async () => {
@@ -295,5 +297,18 @@ describe('snmp probe on the transport and against hostile peers', () => {
     const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: v2c('public'), maxBytes: 1000 });
     expect(facts).toMatchObject({ state: 'open', reason: 'response-too-large' });
     expect(facts.bytesRead).toBeLessThanOrEqual(1000);
+  });
+
+  // net-snmp arms a timer per request (later than the probe's deadline); a probe that ends on its
+  // deadline must have it cancelled, or it keeps the process alive past the run.
+  it('leaves no net-snmp timer behind when the deadline ends the probe', async () => {
+    const silent = await peer(() => undefined);
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const v2cFacts = await runProbe(snmpProbe, udpTarget(silent.port), { credentials: v2c('public'), timeoutMs: 200, options: { discoverOnSilence: false } });
+    const v3Facts = await runProbe(snmpProbe, udpTarget(silent.port), { credentials: elsa(), timeoutMs: 200 });
+    expect([v2cFacts.reason, v3Facts.reason]).toEqual(['no-reply', 'no-reply']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 });

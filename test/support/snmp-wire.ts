@@ -1,5 +1,5 @@
 import { integer, octetString, oid, sequence, TAG, tlv, unsigned32 } from '../../probes/protocols/snmp/ber.js';
-import { type CommunityMessage, PDU, readMessage, VERSION } from '../../probes/protocols/snmp/message.js';
+import { type CommunityMessage, PDU, readMessage, varbindNames, VERSION } from '../../probes/protocols/snmp/message.js';
 import { scalarInstance, SYSTEM_GROUP } from '../../probes/protocols/snmp/oids.js';
 
 /**
@@ -30,7 +30,7 @@ export function v2cResponse(
   change: { readonly requestId?: number; readonly errorStatus?: number; readonly community?: string; readonly varbinds?: Buffer[] } = {},
 ): Buffer {
   const parsed = communityRequest(request);
-  const varbinds = change.varbinds ?? parsed.pdu.varbinds.map(({ oid: name }) => sequence(oid(name), scriptedValue(name)));
+  const varbinds = change.varbinds ?? (varbindNames(parsed.pdu) ?? []).map((name) => sequence(oid(name), scriptedValue(name)));
   const pdu = tlv(
     PDU.response,
     Buffer.concat([integer(change.requestId ?? parsed.pdu.requestId), integer(change.errorStatus ?? 0), integer(0), sequence(...varbinds)]),

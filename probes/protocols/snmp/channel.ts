@@ -215,11 +215,15 @@ export class SnmpChannel {
  */
 class SessionSocket extends EventEmitter {
   readonly #channel: SnmpChannel;
+  readonly #family: 'IPv4' | 'IPv6';
+  /** A session refs its socket while a request is outstanding and unrefs it when none is (as for dgram). */
+  #referenced = false;
   #closed = false;
 
   constructor(channel: SnmpChannel) {
     super();
     this.#channel = channel;
+    this.#family = net.isIPv6(channel.exchange.ip) ? 'IPv6' : 'IPv4';
   }
 
   send(buffer: Buffer, offset: number, length: number, _port: number, _address: string, callback: (error: Error | null, bytes?: number) => void): void {
@@ -233,14 +237,19 @@ class SessionSocket extends EventEmitter {
   }
 
   deliver(datagram: Buffer, address: string): void {
-    this.emit('message', datagram, { address, port: 0, family: net.isIPv6(address) ? 'IPv6' : 'IPv4', size: datagram.length });
+    this.emit('message', datagram, { address, port: 0, family: this.#family, size: datagram.length });
   }
 
-  /** As dgram does, 'close' comes once and after the call: net-snmp then cancels its requests' timers. */
+  /**
+   * The channel is closed. With a request still outstanding (deadline, abort, ICMP error) the
+   * session must hear it, as from dgram ('close', once, after the call): it then cancels the
+   * request's timer, which would otherwise keep the process alive past the run. With none, there
+   * is nothing to cancel.
+   */
   closed(): void {
     if (this.#closed) return;
     this.#closed = true;
-    process.nextTick(() => this.emit('close'));
+    if (this.#referenced) process.nextTick(() => this.emit('close'));
   }
 
   close(): void {
@@ -250,9 +259,11 @@ class SessionSocket extends EventEmitter {
     return this;
   }
   ref(): this {
+    this.#referenced = true;
     return this;
   }
   unref(): this {
+    this.#referenced = false;
     return this;
   }
 }

@@ -20,8 +20,8 @@ export interface Pdu {
   readonly requestId: number;
   readonly errorStatus: number;
   readonly errorIndex: number;
-  /** The varbinds' names and value tags; their values are not read here. */
-  readonly varbinds: readonly { readonly oid: string; readonly tag: number }[];
+  /** The varbind list, read on demand (`varbindNames`): every datagram passes here, few need it. */
+  readonly varbindList: Element;
 }
 
 /** An SNMPv1 or v2c message. */
@@ -116,16 +116,21 @@ function readPdu(element: Element): Pdu | undefined {
   const requestId = decodeInteger(parts[0]);
   const errorStatus = decodeInteger(parts[1]);
   const errorIndex = decodeInteger(parts[2]);
-  const list = sequenceOf(parts[3]);
-  if (requestId === undefined || errorStatus === undefined || errorIndex === undefined || list === undefined) return undefined;
-  const varbinds: { oid: string; tag: number }[] = [];
-  for (const item of list) {
+  const varbindList = parts[3] as Element;
+  if (requestId === undefined || errorStatus === undefined || errorIndex === undefined || varbindList.tag !== TAG.sequence) return undefined;
+  return { type: element.tag, requestId, errorStatus, errorIndex, varbindList };
+}
+
+/** The names of a PDU's varbinds (their values are net-snmp's to read); undefined when the list is malformed. */
+export function varbindNames(pdu: Pdu): string[] | undefined {
+  const names: string[] = [];
+  for (const item of sequenceOf(pdu.varbindList) ?? []) {
     const pair = sequenceOf(item);
     const name = decodeOid(pair?.[0]);
     if (pair?.length !== 2 || name === undefined) return undefined;
-    varbinds.push({ oid: name, tag: (pair[1] as Element).tag });
+    names.push(name);
   }
-  return { type: element.tag, requestId, errorStatus, errorIndex, varbinds };
+  return names;
 }
 
 /** Names of SNMPv2 error-status values (RFC 3416 §3), as evidence shows them. */

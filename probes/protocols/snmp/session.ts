@@ -1,13 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type netSnmp from 'net-snmp';
-import type { Session, User, Varbind as NetSnmpVarbind } from 'net-snmp';
+import type { Session, SessionOptions, User, Varbind as NetSnmpVarbind } from 'net-snmp';
 import type { SnmpV3 } from '../../../src/core/credentials.js';
 import { lazyModule } from '../../kit/lazy-module.js';
 import type { UdpFailure } from '../../kit/udp-exchange.js';
 import type { SnmpChannel } from './channel.js';
 import { errorStatusName } from './message.js';
 import { USM_STATS, type UsmReason } from './oids.js';
-import { usmReportReason } from './usm-reports.js';
+import { reportedOid, usmReportReason } from './usm-reports.js';
 
 /**
  * SNMP requests through net-snmp (v2c GET and InformRequest; v3 GET with the USM work: key
@@ -19,6 +20,13 @@ export type NetSnmp = typeof netSnmp;
 
 /** Loaded on first use (probes/kit/lazy-module.ts): a probe's `prepare()` calls it before the deadline starts. */
 export const loadNetSnmp = lazyModule('net-snmp', async () => (await import('net-snmp')).default);
+
+/**
+ * This process's SNMP engine ID (RFC 3411 §3.1.1.1: one per engine, format 5 with random octets
+ * as net-snmp makes them). Without it net-snmp draws a new one for every session, a random-bytes
+ * call per probe; a GET never sends it (the agent is the authoritative engine there).
+ */
+const LOCAL_ENGINE_ID = Buffer.concat([Buffer.from('8000b98380', 'hex'), randomBytes(12)]);
 
 /** Who speaks: a v2c community, or a v3 user. */
 export type SnmpIdentity = { readonly version: '2c'; readonly community: string } | SnmpV3;
@@ -71,12 +79,14 @@ export function openSession(
     retries: 0,
     idBitsSize: 32 as const,
     dgramModule: channel.dgramModule(),
+    // Documented for v3 sessions; a v2c session is the same class and reads it the same way.
+    engineID: LOCAL_ENGINE_ID,
   };
   let session: Session;
   try {
     session =
       identity.version === '2c'
-        ? snmp.createSession(ip, identity.community, { ...common, version: snmp.Version2c })
+        ? snmp.createSession(ip, identity.community, { ...common, version: snmp.Version2c } as SessionOptions)
         : snmp.createV3Session(ip, toUser(snmp, identity), common);
   } catch (error) {
     return { ok: false, message: `net-snmp refused the ${identity.version === '2c' ? 'community' : 'user'}: ${shortText(error)}` };
@@ -136,7 +146,7 @@ function outcomeOfError(snmp: NetSnmp, error: Error, channel: SnmpChannel): Requ
   const report = channel.reportToLastRequest();
   if (report !== undefined) {
     const reason = usmReportReason(report);
-    const named = reason === undefined ? (report.pdu?.varbinds[0]?.oid ?? 'no varbind') : USM_STATS[reason].counter;
+    const named = reason === undefined ? (reportedOid(report) ?? 'no varbind') : USM_STATS[reason].counter;
     return { kind: 'report', reason, message: `the agent answered with a Report (${named})` };
   }
   if (error instanceof snmp.ResponseInvalidError) {

@@ -1,5 +1,5 @@
 import type { Evidence } from '../../../src/core/probe.js';
-import { PDU, type SnmpMessage, type V3Message, VERSION } from './message.js';
+import { PDU, type SnmpMessage, type V3Message, varbindNames, VERSION } from './message.js';
 import { USM_STATS, type UsmReason } from './oids.js';
 
 /**
@@ -19,8 +19,14 @@ export function asReport(message: SnmpMessage | undefined): V3Message | undefine
 
 /** The usmStats reason a Report names, or undefined when it names something else (or is no Report). */
 export function usmReportReason(message: SnmpMessage | undefined): UsmReason | undefined {
-  const first = asReport(message)?.pdu?.varbinds[0];
-  return first === undefined ? undefined : BY_OID.get(first.oid);
+  const first = reportedOid(message);
+  return first === undefined ? undefined : BY_OID.get(first);
+}
+
+/** The OID a Report names first (the counter), if the message is a Report with one. */
+export function reportedOid(message: SnmpMessage | undefined): string | undefined {
+  const pdu = asReport(message)?.pdu;
+  return pdu === undefined ? undefined : varbindNames(pdu)?.[0];
 }
 
 /**
