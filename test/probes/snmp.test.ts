@@ -1,5 +1,6 @@
 import snmp from 'net-snmp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oid, sequence, tlv } from '../../probes/protocols/snmp/ber.js';
 import { PDU, readMessage, varbindNames, VERSION } from '../../probes/protocols/snmp/message.js';
 import { USM_STATS } from '../../probes/protocols/snmp/oids.js';
 import snmpProbe from '../../probes/snmp.js';
@@ -310,5 +311,16 @@ describe('snmp probe on the transport and against hostile peers', () => {
     expect([v2cFacts.reason, v3Facts.reason]).toEqual(['no-reply', 'no-reply']);
     await new Promise((resolve) => setImmediate(resolve));
     expect(timers()).toBeLessThanOrEqual(before);
+  });
+
+  it('a reply net-snmp cannot decode (a value of an unknown type) is no answer: unexpected-protocol', async () => {
+    const scripted = await peer((message, { reply }) => {
+      const request = readMessage(message);
+      if (request?.version !== VERSION.v2c) return;
+      const names = varbindNames(request.pdu) ?? [];
+      reply(response(message, { varbinds: names.map((name) => sequence(oid(name), tlv(0x49, Buffer.from([1])))) }));
+    });
+    const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: v2c('public'), timeoutMs: 400 });
+    expect(facts).toMatchObject({ state: 'open', reason: 'unexpected-protocol', evidence: { datagramsIgnored: 1 } });
   });
 });

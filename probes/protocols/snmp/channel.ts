@@ -15,7 +15,7 @@ export type Pumped =
   | { readonly kind: 'report'; readonly report: V3Message }
   | { readonly kind: 'ended'; readonly end: Ended };
 
-/** How one wait on the channel ended: or the net-snmp request settled (a reply, an error status, a Report, a refused reply). */
+/** How one wait on the channel ended: the socket's side, or the net-snmp request settled (a reply, an error status, a Report, a refused reply). */
 export type Waited<T> = { readonly kind: 'settled'; readonly value: T } | Pumped;
 
 type Routed = { readonly route: 'own'; readonly report: V3Message } | { readonly route: 'net-snmp' } | { readonly route: 'mismatched' };
