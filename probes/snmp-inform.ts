@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { octetString, oid, sequence } from './protocols/snmp/ber.js';
 import { PhaseClock } from '../src/core/clock.js';
-import { ERROR_STATUS, notificationVarbinds, parseV2c, PDU, randomId, v2cMessage, type V2cMessage } from './protocols/snmp/message.js';
-import { endedWithoutReply, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
 import { defineProbe } from '../src/core/probe.js';
+import { defineReasons } from '../src/core/reasons.js';
+import { libraryFailureFacts } from './kit/lazy-module.js';
+import { udpFailureFacts } from './kit/udp-exchange.js';
+import { SnmpChannel } from './protocols/snmp/channel.js';
+import { loadNetSnmp, openSession } from './protocols/snmp/session.js';
 
 /**
  * The notification OID of the test inform. It lies under NET-SNMP-MIB::netSnmpPlaypen
@@ -35,70 +37,76 @@ const optionsSchema = z
   })
   .strict();
 
+const SNMP_INFORM_REASONS = defineReasons({
+  'inform-acknowledged': { outcome: 'ok', summary: 'the receiver acknowledged the inform: it listens and accepts this community' },
+  'inform-error-status': {
+    outcome: 'warn',
+    summary: 'the receiver answered the inform, but with an error status',
+  },
+});
+
 const SILENCE =
   'no acknowledgement: filtered, no receiver, a receiver that only takes traps (they are never acknowledged), or one that drops this community';
 
 /**
- * SNMP notifications (UDP 162/1620): an SNMPv2c InformRequest. Unlike a trap, an inform is
- * acknowledged by a Response with the same request-id, which proves a listener two-way.
+ * SNMP notifications (UDP 162/1620): an SNMPv2c InformRequest, through net-snmp on one connected
+ * socket (protocols/snmp/channel.ts). Unlike a trap, an inform is acknowledged by a Response with
+ * the same request-id, which proves a listener two-way.
  */
 const snmpInformProbe = defineProbe({
   kind: 'snmp-inform',
   transport: 'udp',
   summary: 'SNMPv2c InformRequest to a trap receiver: acknowledged, closed, or silence',
   optionsSchema,
-  reasons: {
-    'inform-acknowledged': { outcome: 'ok', summary: 'the receiver acknowledged the inform: it listens and accepts this community' },
-    'inform-error-status': {
-      outcome: 'warn',
-      summary: 'the receiver answered the inform, but with an error status',
-    },
+  reasons: SNMP_INFORM_REASONS,
+  async prepare() {
+    await loadNetSnmp();
   },
   async run(target, ctx) {
+    // Loaded before the clock starts: only the first probe of the process waits for it, not on the network.
+    const netSnmp = await loadNetSnmp();
     const clock = new PhaseClock();
-    const opened = await UdpExchange.open(target.address, target.port ?? 162, ctx, clock);
+    if (!netSnmp.ok) return libraryFailureFacts(netSnmp, clock);
+    const port = target.port ?? 162;
+    const opened = await SnmpChannel.open(target.address, port, ctx, clock);
     if (!opened.ok) return udpFailureFacts(opened, clock);
-    const exchange = opened.exchange;
+    const channel = opened.channel;
     const credentials = ctx.credentials.snmp;
-    const fromInventory = credentials?.version === '2c';
     const community = credentials?.version === '2c' ? credentials.community.reveal() : ctx.options.fallbackCommunity;
-    const communityEvidence = { community: fromInventory ? 'inventory' : 'fallbackCommunity option' };
+    const communityEvidence = { community: credentials?.version === '2c' ? 'inventory' : 'fallbackCommunity option' };
     try {
-      const requestId = randomId();
-      const varbinds = notificationVarbinds(Math.floor(process.uptime() * 100), ctx.options.trapOid);
-      if (ctx.options.text !== '') varbinds.push(sequence(oid(TEST_TEXT_OID), octetString(ctx.options.text)));
-      const sent = await exchange.send(v2cMessage(PDU.inform, community, requestId, varbinds));
-      if (sent !== undefined) return udpFailureFacts(sent, clock, exchange);
-      const received = await exchange.receive((datagram): V2cMessage | undefined => {
-        const message = parseV2c(datagram);
-        return message?.type === PDU.response && message.requestId === requestId ? message : undefined;
-      });
-      if (received.end !== 'reply') {
-        return endedWithoutReply(received, exchange, clock, { message: SILENCE, evidence: communityEvidence });
-      }
+      const session = openSession(netSnmp.module, channel, { version: '2c', community }, { port, timeoutMs: ctx.timeoutMs });
+      if (!session.ok) return { state: 'error', reason: 'local-error', message: session.message, timings: clock.done() };
+      const text = ctx.options.text === '' ? [] : [{ oid: TEST_TEXT_OID, text: ctx.options.text }];
+      const waited = await channel.waitForRequest(session.session.inform(ctx.options.trapOid, text));
+      if (waited.kind === 'ended') return channel.endedFacts(waited.end, clock, { message: SILENCE, evidence: communityEvidence });
+      const outcome = waited.value;
+      if (outcome.kind === 'send-failed') return channel.failureFacts(outcome.failure, clock);
+      if (outcome.kind === 'local-error') return { state: 'error', reason: 'local-error', message: outcome.message, timings: clock.done() };
       clock.mark('acknowledge');
-      const status = received.value.errorStatus;
-      const evidence = { ...communityEvidence, ...exchange.evidence() };
-      if (status !== 0) {
-        return {
-          state: 'open',
-          reason: 'inform-error-status',
-          message: `the receiver answered ${ERROR_STATUS[status] ?? `error-status ${status}`}`,
-          timings: clock.done(),
-          bytesRead: exchange.bytesRead,
-          evidence: { ...evidence, errorStatus: ERROR_STATUS[status] ?? status },
-        };
+      const base = { timings: clock.done(), bytesRead: channel.exchange.bytesRead, evidence: { ...communityEvidence, ...channel.evidence() } };
+      switch (outcome.kind) {
+        case 'response':
+          return {
+            state: 'open',
+            reason: 'inform-acknowledged',
+            message: `InformRequest acknowledged${outcome.note === undefined ? '' : ` (${outcome.note})`}`,
+            ...base,
+          };
+        case 'error-status':
+          return {
+            state: 'open',
+            reason: 'inform-error-status',
+            message: `the receiver answered ${outcome.name}`,
+            ...base,
+            evidence: { ...base.evidence, errorStatus: outcome.name },
+          };
+        case 'report':
+        case 'invalid-reply':
+          return { state: 'open', reason: 'unexpected-protocol', message: outcome.message, ...base };
       }
-      return {
-        state: 'open',
-        reason: 'inform-acknowledged',
-        message: 'InformRequest acknowledged',
-        timings: clock.done(),
-        bytesRead: exchange.bytesRead,
-        evidence,
-      };
     } finally {
-      exchange.close();
+      channel.close();
     }
   },
 });

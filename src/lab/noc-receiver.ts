@@ -1,5 +1,5 @@
-import dgram from 'node:dgram';
 import snmp from 'net-snmp';
+import { listenerSockets } from '../../probes/protocols/snmp/listener-sockets.js';
 import type { PeerEndpoint, PeerHandle } from './types.js';
 
 /**
@@ -33,30 +33,18 @@ export async function startNocReceiver(options: NocReceiverOptions): Promise<Noc
   const community = options.community ?? 'public';
   const keep = options.keep ?? 100;
   const received: ReceivedNotification[] = [];
-  const created: dgram.Socket[] = [];
-  let bindFailure: ((error: Error) => void) | undefined;
+  const sockets = listenerSockets();
 
   const receiver = snmp.createReceiver(
     {
       address: options.address,
       port: options.port,
       transport: options.address.includes(':') ? 'udp6' : 'udp4',
-      // Only to learn when the socket is bound (net-snmp does not say): the socket is the real one.
-      dgramModule: {
-        createSocket: (type: dgram.SocketType) => {
-          const socket = dgram.createSocket(type);
-          created.push(socket);
-          return socket;
-        },
-      },
+      dgramModule: sockets.dgramModule,
     },
-    (error: (Error & { rinfo?: unknown }) | null, notification: Notification | null) => {
-      if (error) {
-        // Refused notifications carry `rinfo`; anything else is the socket failing to bind.
-        if (error.rinfo === undefined) bindFailure?.(error);
-        return;
-      }
-      if (notification === null) return;
+    (error: Error | null, notification: Notification | null) => {
+      // Refused notifications (a wrong community) come as errors: a real receiver drops them too.
+      if (error || notification === null) return;
       received.push({
         type: notification.pdu.type,
         from: notification.rinfo.address,
@@ -66,24 +54,11 @@ export async function startNocReceiver(options: NocReceiverOptions): Promise<Noc
     },
   );
   receiver.getAuthorizer().addCommunity(community);
-
-  const socket = created[0];
-  if (socket === undefined) throw new Error('noc receiver: net-snmp created no socket');
-  await new Promise<void>((resolve, reject) => {
-    bindFailure = (error) => {
-      try {
-        socket.close();
-      } catch {
-        // Never bound: nothing to release.
-      }
-      reject(error);
-    };
-    socket.once('listening', () => resolve());
-  });
+  const [socket] = await sockets.listening();
 
   return {
     address: options.address,
-    port: socket.address().port,
+    port: socket?.address().port ?? options.port,
     transport: 'udp',
     community,
     received,

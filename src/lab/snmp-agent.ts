@@ -1,5 +1,6 @@
-import dgram from 'node:dgram';
 import snmp from 'net-snmp';
+import { listenerSockets } from '../../probes/protocols/snmp/listener-sockets.js';
+import { SYSTEM_GROUP, type SystemObject } from '../../probes/protocols/snmp/oids.js';
 import type { PeerEndpoint, PeerHandle } from './types.js';
 
 /**
@@ -52,9 +53,8 @@ export async function startSnmpAgentGroup(
     if (endpoint.port === 0) throw new Error('snmp agent: give an explicit port (net-snmp binds 161 for 0)');
   }
   const community = options.community ?? 'public';
-  const created: dgram.Socket[] = [];
+  const sockets = listenerSockets();
   const startedAt = performance.now();
-  let bindFailure: ((error: Error) => void) | undefined;
 
   const agent = snmp.createAgent(
     {
@@ -64,19 +64,10 @@ export async function startSnmpAgentGroup(
         port: endpoint.port,
       })),
       engineID: options.engineID,
-      // Only to learn when each socket is bound (net-snmp does not say): the sockets are the real ones.
-      dgramModule: {
-        createSocket: (type: dgram.SocketType) => {
-          const socket = dgram.createSocket(type);
-          created.push(socket);
-          return socket;
-        },
-      },
+      dgramModule: sockets.dgramModule,
     },
-    // Called for bind errors and for every refused request (wrong community...): only the former matter.
-    (error: (Error & { rinfo?: unknown }) | null) => {
-      if (error && error.rinfo === undefined) bindFailure?.(error);
-    },
+    // Every refused request (a wrong community...) comes here; nothing to do: a real agent drops it.
+    () => undefined,
   );
 
   const authorizer = agent.getAuthorizer();
@@ -93,44 +84,31 @@ export async function startSnmpAgentGroup(
   }
 
   const mib = agent.getMib();
-  const system = '1.3.6.1.2.1.1';
-  const scalar = (name: string, oid: string, scalarType: number, handler?: (request: MibRequest) => void): void =>
-    mib.registerProvider({ name, type: snmp.MibProviderType.Scalar, oid, scalarType, maxAccess: snmp.MaxAccess['read-only'], handler });
-  scalar('sysDescr', `${system}.1`, snmp.ObjectType.OctetString);
-  scalar('sysObjectID', `${system}.2`, snmp.ObjectType.OID);
-  scalar('sysUpTime', `${system}.3`, snmp.ObjectType.TimeTicks, (request) => {
+  const scalar = (name: SystemObject, scalarType: number, handler?: (request: MibRequest) => void): void =>
+    mib.registerProvider({ name, type: snmp.MibProviderType.Scalar, oid: SYSTEM_GROUP[name], scalarType, maxAccess: snmp.MaxAccess['read-only'], handler });
+  scalar('sysDescr', snmp.ObjectType.OctetString);
+  scalar('sysObjectID', snmp.ObjectType.OID);
+  scalar('sysUpTime', snmp.ObjectType.TimeTicks, (request) => {
     // Hundredths of a second since the agent started, wrapping at 2^32 as the real counter does.
     request.instanceNode.value = Math.floor((performance.now() - startedAt) / 10) % 2 ** 32;
     request.done();
   });
-  scalar('sysName', `${system}.5`, snmp.ObjectType.OctetString);
+  scalar('sysName', snmp.ObjectType.OctetString);
   mib.setScalarValue('sysDescr', options.sysDescr ?? 'PSM lab simulated network element');
   mib.setScalarValue('sysObjectID', options.sysObjectID ?? '1.3.6.1.4.1.8072.3.2.10');
   mib.setScalarValue('sysUpTime', 0);
   mib.setScalarValue('sysName', options.sysName ?? 'lab-agent');
 
+  // A bind error fails the whole group (the sockets already bound are closed).
+  const created = await sockets.listening();
   const close = (): Promise<void> =>
     new Promise<void>((resolve) => {
       let open = created.length;
-      if (open === 0) resolve();
       agent.close(() => {
         open -= 1;
         if (open === 0) resolve();
       });
     });
-
-  // A bind error reaches the agent's callback without saying which socket: any one fails the start.
-  const failed = new Promise<never>((_resolve, reject) => {
-    bindFailure = reject;
-  });
-  failed.catch(() => undefined);
-  const listening = created.map((socket) => new Promise<void>((resolve) => socket.once('listening', () => resolve())));
-  try {
-    await Promise.race([Promise.all(listening), failed]);
-  } catch (error) {
-    closeQuietly(created);
-    throw error;
-  }
 
   const handles = created.map((socket, index) => ({
     address: endpoints[index]?.address ?? '',
@@ -152,14 +130,4 @@ export async function startSnmpAgent(options: SnmpAgentPeerOptions): Promise<Snm
 interface MibRequest {
   instanceNode: { value: unknown };
   done(): void;
-}
-
-function closeQuietly(sockets: readonly dgram.Socket[]): void {
-  for (const socket of sockets) {
-    try {
-      socket.close();
-    } catch {
-      // Not bound yet or already closed: nothing to release.
-    }
-  }
 }

@@ -73,6 +73,9 @@ const facts = {
   netconf: await runProbe(PROBES.netconf, tcpTarget(port)),
   dns: await runProbe(PROBES.dns, udpTarget(port)),
   snmp: await runProbe(PROBES.snmp, udpTarget(port), { credentials: { snmp: { version: '3', user: 'u', level: 'noAuthNoPriv' } } }),
+  'snmp-inform': await runProbe(PROBES['snmp-inform'], udpTarget(port)),
+  // Without credentials only the hand-built discovery goes out: no library needed (nothing listens on UDP there).
+  snmpDiscovery: await runProbe(PROBES.snmp, udpTarget(port)),
   icmp: await runProbe(PROBES.icmp, { host: 'test-peer', address: '127.0.0.1', port: undefined, transport: 'icmp' }, { options: { method: 'raw' } }),
 };
 server.close();
@@ -88,10 +91,11 @@ describe('probe libraries are loaded on first use', () => {
     expect(new Set(prepared)).toEqual(new Set(['fulfilled']));
 
     expect(facts.tcp).toMatchObject({ state: 'open' });
-    for (const [kind, library] of [['ssh', 'ssh2'], ['netconf', 'ssh2'], ['dns', 'dns-packet'], ['snmp', 'net-snmp']] as const) {
+    for (const [kind, library] of [['ssh', 'ssh2'], ['netconf', 'ssh2'], ['dns', 'dns-packet'], ['snmp', 'net-snmp'], ['snmp-inform', 'net-snmp']] as const) {
       expect(facts[kind], kind).toMatchObject({ state: 'error', reason: 'local-error' });
       expect(facts[kind]?.message, kind).toContain(`the ${library} library could not be loaded`);
     }
+    expect(facts.snmpDiscovery).toMatchObject({ state: 'closed', reason: 'port-unreachable' });
     // The raw method is unavailable, as without the privilege; `auto` would fall back to the ping command.
     expect(facts.icmp).toMatchObject({ state: 'error', reason: 'no-icmp-privilege' });
     expect(facts.icmp?.message).toContain('the raw-socket library could not be loaded');

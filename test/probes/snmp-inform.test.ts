@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { integer, octetString, sequence, tlv } from '../../probes/protocols/snmp/ber.js';
-import { OIDS, parseV2c, PDU } from '../../probes/protocols/snmp/message.js';
+import { PDU, readMessage, VERSION } from '../../probes/protocols/snmp/message.js';
+import { scalarInstance, SNMP_TRAP_OID, SYSTEM_GROUP } from '../../probes/protocols/snmp/oids.js';
 import snmpInformProbe from '../../probes/snmp-inform.js';
 import type { HostCredentials } from '../../src/core/credentials.js';
 import { Secret } from '../../src/core/secret.js';
 import { closedUdpPort } from '../support/hostile-peers.js';
 import { runProbe, udpTarget } from '../support/probe-context.js';
 import { type SnmpReceiver, startSnmpReceiver } from '../support/snmp-agent.js';
+import { v2cResponse } from '../support/snmp-wire.js';
 import { scriptedUdpPeer, type UdpPeer } from '../support/udp-peer.js';
 
 const v2c = (community: string): HostCredentials => ({ snmp: { version: '2c', community: new Secret(community) } });
@@ -25,7 +26,7 @@ describe('snmp-inform probe', () => {
     const facts = await runProbe(snmpInformProbe, udpTarget(receiver.port), { credentials: v2c('noc-community') });
     expect(facts).toMatchObject({ state: 'open', reason: 'inform-acknowledged', evidence: { community: 'inventory' } });
     // What the NOC sees: sysUpTime.0, snmpTrapOID.0, then the text under the playpen arc.
-    expect(receiver.notifications.at(-1)).toEqual([OIDS.sysUpTime, OIDS.snmpTrapOID, '1.3.6.1.4.1.8072.9999.9999.2.0']);
+    expect(receiver.notifications.at(-1)).toEqual([scalarInstance(SYSTEM_GROUP.sysUpTime), SNMP_TRAP_OID, '1.3.6.1.4.1.8072.9999.9999.2.0']);
   });
 
   it('a receiver that drops the community: silence, explained', async () => {
@@ -44,17 +45,37 @@ describe('snmp-inform probe', () => {
     expect(facts).toMatchObject({ state: 'closed', reason: 'port-unreachable' });
   });
 
-  it('ignores a Response with another request id', async () => {
+  const informPeer = async (answer: (message: Buffer, requestId: number, reply: (datagram: Buffer) => void) => void): Promise<UdpPeer> => {
     const peer = await scriptedUdpPeer((message, { reply }) => {
-      const inform = parseV2c(message);
-      if (inform?.type !== PDU.inform) return;
-      const ack = (requestId: number): Buffer =>
-        sequence(integer(1), octetString(inform.community), tlv(PDU.response, Buffer.concat([integer(requestId), integer(0), integer(0), sequence()])));
-      reply(ack(inform.requestId + 1));
-      setTimeout(() => reply(ack(inform.requestId)), 20);
+      const inform = readMessage(message);
+      if (inform?.version === VERSION.v2c && inform.pdu.type === PDU.inform) answer(message, inform.pdu.requestId, reply);
     });
     peers.push(peer);
+    return peer;
+  };
+
+  it('ignores a Response with another request id, then takes the right one', async () => {
+    // The acknowledgements carry no varbinds (RFC 3416 §4.2.7 says they echo the inform's): still an acknowledgement.
+    const peer = await informPeer((message, requestId, reply) => {
+      reply(v2cResponse(message, { requestId: requestId + 1, varbinds: [] }));
+      setTimeout(() => reply(v2cResponse(message, { varbinds: [] })), 20);
+    });
     const facts = await runProbe(snmpInformProbe, udpTarget(peer.port), { credentials: v2c('noc-community') });
-    expect(facts).toMatchObject({ state: 'open', reason: 'inform-acknowledged', evidence: { datagramsIgnored: 1 } });
+    expect(facts).toMatchObject({ state: 'open', reason: 'inform-acknowledged', evidence: { mismatchedReplies: 1 } });
+    expect(facts.message).toContain("the reply's varbinds do not match the request's");
+  });
+
+  // Issue 16 item 19: a reply to another request is no reply to this one.
+  it('a receiver that acknowledges only with a wrong request id: no reply, noted', async () => {
+    const peer = await informPeer((message, requestId, reply) => reply(v2cResponse(message, { requestId: requestId + 1, varbinds: [] })));
+    const facts = await runProbe(snmpInformProbe, udpTarget(peer.port), { credentials: v2c('noc-community'), timeoutMs: 400 });
+    expect(facts).toMatchObject({ state: 'open|filtered', reason: 'no-reply', evidence: { mismatchedReplies: 1, community: 'inventory' } });
+    expect(facts.message).toContain('1 reply to another request id arrived and was ignored');
+  });
+
+  it('an error status in the acknowledgement', async () => {
+    const peer = await informPeer((message, _requestId, reply) => reply(v2cResponse(message, { errorStatus: 5, varbinds: [] })));
+    const facts = await runProbe(snmpInformProbe, udpTarget(peer.port), { credentials: v2c('noc-community') });
+    expect(facts).toMatchObject({ state: 'open', reason: 'inform-error-status', evidence: { errorStatus: 'genErr' } });
   });
 });

@@ -1,13 +1,15 @@
 import snmp from 'net-snmp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { integer, octetString, sequence, tlv, unsigned32, oid, TAG } from '../../probes/protocols/snmp/ber.js';
-import { OIDS, parseV2c, parseV3Plain, PDU } from '../../probes/protocols/snmp/message.js';
+import { oid, sequence, tlv } from '../../probes/protocols/snmp/ber.js';
+import { PDU, readMessage, varbindNames, VERSION } from '../../probes/protocols/snmp/message.js';
+import { USM_STATS } from '../../probes/protocols/snmp/oids.js';
 import snmpProbe from '../../probes/snmp.js';
 import type { HostCredentials, SnmpV3 } from '../../src/core/credentials.js';
 import { Secret } from '../../src/core/secret.js';
 import { closedUdpPort } from '../support/hostile-peers.js';
 import { runProbe, udpTarget } from '../support/probe-context.js';
 import { AGENT_ENGINE_ID, AGENT_SYS_DESCR, type SnmpAgent, startSnmpAgent } from '../support/snmp-agent.js';
+import { communityRequest, REPORT_ENGINE, v2cResponse as response, v3Report } from '../support/snmp-wire.js';
 import { scriptedUdpPeer, type UdpPeer } from '../support/udp-peer.js';
 
 const v2c = (community: string): HostCredentials => ({ snmp: { version: '2c', community: new Secret(community) } });
@@ -135,18 +137,6 @@ describe('snmp probe against a net-snmp agent', () => {
   });
 });
 
-const REPORT_ENGINE = '80001f8880aabbccdd';
-
-/** An unauthenticated SNMPv3 Report naming one usmStats counter, as an agent sends it. */
-function v3Report(msgId: number, requestId: number, counter: string): Buffer {
-  const globalData = sequence(integer(msgId), integer(65507), octetString(Buffer.from([0x00])), integer(3));
-  const usm = sequence(octetString(Buffer.from(REPORT_ENGINE, 'hex')), integer(3), integer(1234), octetString(''), octetString(''), octetString(''));
-  const varbinds = sequence(sequence(oid(counter), unsigned32(1, TAG.counter32)));
-  const pdu = tlv(PDU.report, Buffer.concat([integer(requestId), integer(0), integer(0), varbinds]));
-  const scoped = sequence(octetString(Buffer.from(REPORT_ENGINE, 'hex')), octetString(''), pdu);
-  return sequence(integer(3), globalData, octetString(usm), scoped);
-}
-
 describe('snmp probe on the transport and against hostile peers', () => {
   const peers: UdpPeer[] = [];
   afterAll(async () => {
@@ -156,18 +146,6 @@ describe('snmp probe on the transport and against hostile peers', () => {
     const started = await scriptedUdpPeer(handler);
     peers.push(started);
     return started;
-  };
-
-  /** A GetResponse for a v2c request, built independently of the probe's builder. */
-  const response = (request: Buffer, change: { requestId?: number; errorStatus?: number } = {}): Buffer => {
-    const parsed = parseV2c(request);
-    if (parsed === undefined) throw new Error('not a v2c request');
-    const varbinds = sequence(
-      sequence(oid(OIDS.sysDescr), octetString('scripted')),
-      sequence(oid(OIDS.sysUpTime), unsigned32(99, TAG.timeTicks)),
-    );
-    const pdu = tlv(PDU.response, Buffer.concat([integer(change.requestId ?? parsed.requestId), integer(change.errorStatus ?? 0), integer(0), varbinds]));
-    return sequence(integer(1), octetString(parsed.community), pdu);
   };
 
   it('closed port: ICMP port unreachable', async () => {
@@ -180,8 +158,10 @@ describe('snmp probe on the transport and against hostile peers', () => {
     const facts = await runProbe(snmpProbe, udpTarget(silent.port), { credentials: v2c('public'), timeoutMs: 500 });
     expect(facts).toMatchObject({ state: 'open|filtered', reason: 'no-reply' });
     expect(silent.received).toHaveLength(2);
-    expect(parseV2c(silent.received[0] as Buffer)?.type).toBe(PDU.get);
-    expect(parseV3Plain(silent.received[1] as Buffer)?.type).toBe(PDU.get);
+    expect(communityRequest(silent.received[0] as Buffer).pdu.type).toBe(PDU.get);
+    const discovery = readMessage(silent.received[1] as Buffer);
+    expect(discovery).toMatchObject({ version: VERSION.v3, pdu: { type: PDU.get } });
+    expect(discovery?.pdu === undefined ? undefined : varbindNames(discovery.pdu)).toEqual([]);
   });
 
   it('ignores a reply with the wrong request id and takes the right one after it', async () => {
@@ -190,7 +170,8 @@ describe('snmp probe on the transport and against hostile peers', () => {
       setTimeout(() => reply(response(message)), 20);
     });
     const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: v2c('public') });
-    expect(facts).toMatchObject({ state: 'open', reason: 'snmp-response', evidence: { sysDescr: 'scripted', sysUpTime: 99, datagramsIgnored: 1 } });
+    expect(facts).toMatchObject({ state: 'open', reason: 'snmp-response', evidence: { sysDescr: 'scripted', sysUpTime: 99, mismatchedReplies: 1 } });
+    expect(facts.evidence?.datagramsIgnored).toBeUndefined();
   });
 
   it('a truncated reply is no answer: the port talks, but not valid SNMP', async () => {
@@ -214,14 +195,15 @@ describe('snmp probe on the transport and against hostile peers', () => {
     ['1.3.6.1.6.3.15.1.1.1.0', 'unsupported-security-level'],
     ['1.3.6.1.6.3.15.1.1.2.0', 'not-in-time-window'],
     ['1.3.6.1.6.3.15.1.1.3.0', 'unknown-user'],
+    ['1.3.6.1.6.3.15.1.1.4.0', 'unknown-engine-id'],
     ['1.3.6.1.6.3.15.1.1.5.0', 'wrong-digest'],
     ['1.3.6.1.6.3.15.1.1.6.0', 'decryption-error'],
   ])('a v3 Report naming %s gives %s', async (counter, reason) => {
     const scripted = await peer((message, { reply }) => {
-      const request = parseV3Plain(message);
-      if (request === undefined) return;
+      const request = readMessage(message);
+      if (request?.version !== VERSION.v3) return;
       const discovery = request.engineId.length === 0;
-      reply(v3Report(request.msgId, request.requestId, discovery ? '1.3.6.1.6.3.15.1.1.4.0' : counter));
+      reply(v3Report(request.msgId, request.pdu?.requestId ?? 0, discovery ? USM_STATS['unknown-engine-id'].oid : counter));
     });
     const facts = await runProbe(snmpProbe, udpTarget(scripted.port), {
       credentials: v3({ user: 'anna', level: 'authNoPriv', authProtocol: 'sha', authKey: new Secret('auth-key-anna') }),
@@ -244,5 +226,101 @@ describe('snmp probe on the transport and against hostile peers', () => {
     });
     const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: v2c('public'), timeoutMs: 400 });
     expect(facts).toMatchObject({ state: 'open', reason: 'snmp-response' });
+  });
+
+  // Issue 16 item 19: a reply to another request is no reply to this one.
+  it('a peer that answers every request with a wrong id: no reply, noting the mismatched replies', async () => {
+    const scripted = await peer((message, { reply }) => {
+      const request = readMessage(message);
+      if (request?.version === VERSION.v3) reply(v3Report(request.msgId + 1, request.pdu?.requestId ?? 0, USM_STATS['unknown-engine-id'].oid));
+      else if (request !== undefined) reply(response(message, { requestId: request.pdu.requestId + 1 }));
+    });
+    const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: v2c('public'), timeoutMs: 400 });
+    expect(facts).toMatchObject({ state: 'open|filtered', reason: 'no-reply', evidence: { mismatchedReplies: 2 } });
+    expect(facts.message).toContain('2 replies to another request id arrived and were ignored');
+    expect(facts.evidence?.engineId).toBeUndefined();
+  });
+
+  it('v3: a discovery Report with a wrong msgID is no answer', async () => {
+    const scripted = await peer((message, { reply }) => {
+      const request = readMessage(message);
+      if (request?.version === VERSION.v3) reply(v3Report(request.msgId + 1, request.pdu?.requestId ?? 0, USM_STATS['unknown-engine-id'].oid));
+    });
+    const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: elsa(), timeoutMs: 400 });
+    expect(facts).toMatchObject({ state: 'open|filtered', reason: 'no-reply', evidence: { mismatchedReplies: 1 } });
+  });
+
+  it('v3: discovery answered, the GET answered only with a wrong msgID: snmp-v3-no-response, noted', async () => {
+    const scripted = await peer((message, { reply }) => {
+      const request = readMessage(message);
+      if (request?.version !== VERSION.v3) return;
+      const discovery = request.engineId.length === 0;
+      reply(v3Report(request.msgId + (discovery ? 0 : 1), request.pdu?.requestId ?? 0, USM_STATS[discovery ? 'unknown-engine-id' : 'unknown-user'].oid));
+    });
+    const facts = await runProbe(snmpProbe, udpTarget(scripted.port), {
+      credentials: v3({ user: 'anna', level: 'authNoPriv', authProtocol: 'sha', authKey: new Secret('auth-key-anna') }),
+      timeoutMs: 400,
+    });
+    expect(facts).toMatchObject({ state: 'open', reason: 'snmp-v3-no-response', evidence: { engineId: REPORT_ENGINE, mismatchedReplies: 1 } });
+    expect(facts.message).toContain('1 reply to another request id arrived and was ignored');
+  });
+
+  // Before net-snmp read the replies, these were ignored until the deadline; now the reply to
+  // this request is known to be wrong at once, and never taken for an answer.
+  it('a reply with the right request id but another community is not valid: unexpected-protocol', async () => {
+    const scripted = await peer((message, { reply }) => {
+      if (readMessage(message)?.version === VERSION.v2c) reply(response(message, { community: 'someone-else' }));
+    });
+    const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: v2c('public') });
+    expect(facts).toMatchObject({ state: 'open', reason: 'unexpected-protocol' });
+    expect(facts.message).toMatch(/community/i);
+  });
+
+  it('an echo of the request is no answer: unexpected-protocol', async () => {
+    const scripted = await peer((message, { reply }) => reply(message));
+    const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: v2c('public') });
+    expect(facts).toMatchObject({ state: 'open', reason: 'unexpected-protocol' });
+  });
+
+  it('a Response whose varbinds are not the ones asked for still proves the path, and says so', async () => {
+    const scripted = await peer((message, { reply }) => reply(response(message, { varbinds: [] })));
+    const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: v2c('public') });
+    expect(facts).toMatchObject({ state: 'open', reason: 'snmp-response' });
+    expect(facts.message).toContain("the reply's varbinds do not match the request's");
+  });
+
+  it('a flood of replies to other requests stops at the byte budget', async () => {
+    const scripted = await peer((message, { reply }) => {
+      const request = readMessage(message);
+      if (request?.version !== VERSION.v2c) return;
+      for (let i = 1; i <= 50; i += 1) reply(response(message, { requestId: request.pdu.requestId + i }));
+    });
+    const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: v2c('public'), maxBytes: 1000 });
+    expect(facts).toMatchObject({ state: 'open', reason: 'response-too-large' });
+    expect(facts.bytesRead).toBeLessThanOrEqual(1000);
+  });
+
+  // net-snmp arms a timer per request (later than the probe's deadline); a probe that ends on its
+  // deadline must have it cancelled, or it keeps the process alive past the run.
+  it('leaves no net-snmp timer behind when the deadline ends the probe', async () => {
+    const silent = await peer(() => undefined);
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const v2cFacts = await runProbe(snmpProbe, udpTarget(silent.port), { credentials: v2c('public'), timeoutMs: 200, options: { discoverOnSilence: false } });
+    const v3Facts = await runProbe(snmpProbe, udpTarget(silent.port), { credentials: elsa(), timeoutMs: 200 });
+    expect([v2cFacts.reason, v3Facts.reason]).toEqual(['no-reply', 'no-reply']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+
+  it('a reply net-snmp cannot decode (a value of an unknown type) is no answer: unexpected-protocol', async () => {
+    const scripted = await peer((message, { reply }) => {
+      const request = readMessage(message);
+      if (request?.version !== VERSION.v2c) return;
+      const names = varbindNames(request.pdu) ?? [];
+      reply(response(message, { varbinds: names.map((name) => sequence(oid(name), tlv(0x49, Buffer.from([1])))) }));
+    });
+    const facts = await runProbe(snmpProbe, udpTarget(scripted.port), { credentials: v2c('public'), timeoutMs: 400 });
+    expect(facts).toMatchObject({ state: 'open', reason: 'unexpected-protocol', evidence: { datagramsIgnored: 1 } });
   });
 });

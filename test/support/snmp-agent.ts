@@ -1,10 +1,13 @@
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import snmp from 'net-snmp';
+import { listenerSockets } from '../../probes/protocols/snmp/listener-sockets.js';
+import { SYSTEM_GROUP } from '../../probes/protocols/snmp/oids.js';
 
 /**
- * A net-snmp agent on 127.0.0.1 for probe tests: one v2c community, optional v3 users, the
- * system group (sysDescr, sysObjectID, sysUpTime, sysName). An independent implementation of the
- * wire format, so it checks the probe's hand-built BER as well.
+ * A net-snmp agent on 127.0.0.1 for probe tests: one v2c community, optional v3 users (any
+ * protocols), access control per community and user, the system group (sysDescr, sysObjectID,
+ * sysUpTime, sysName) with fixed values. The lab's agent (src/lab/snmp-agent.ts) is the
+ * deployment-shaped one; this one can refuse in every way a test needs. Real daemons are in test/real.
  */
 export interface SnmpAgent {
   readonly port: number;
@@ -24,24 +27,24 @@ export const AGENT_SYS_DESCR = 'psm-netcheck test agent';
 export const AGENT_ENGINE_ID = '8000b98380aabbccddeeff00112233';
 
 /**
- * net-snmp turns port 0 into 161 (or 162): hand it a socket module that lets the kernel pick the
- * port, and read the port back once bound.
+ * net-snmp turns port 0 into 161 (or 162): the sockets it gets bind port 0 whatever it asks, and
+ * the port is read back once they listen.
  */
 function anyPortSockets(): { dgramModule: { createSocket(type: dgram.SocketType): dgram.Socket }; port(): Promise<number> } {
-  let bound: Promise<number> | undefined;
+  const sockets = listenerSockets();
   return {
     dgramModule: {
       createSocket(type) {
-        const created = dgram.createSocket(type);
-        const bind = created.bind.bind(created) as (port: number, address: string, cb: () => void) => dgram.Socket;
-        bound = new Promise((resolve) => {
-          (created as unknown as { bind: (port: number, address: string) => dgram.Socket }).bind = (_port, address) =>
-            bind(0, address, () => resolve(created.address().port));
-        });
+        const created = sockets.dgramModule.createSocket(type);
+        const bind = created.bind.bind(created) as (port: number, address: string) => dgram.Socket;
+        (created as unknown as { bind: (port: number, address: string) => dgram.Socket }).bind = (_port, address) => bind(0, address);
         return created;
       },
     },
-    port: () => bound ?? Promise.reject(new Error('no socket created')),
+    port: async () => {
+      const [socket] = await sockets.listening();
+      return socket?.address().port ?? 0;
+    },
   };
 }
 
@@ -74,14 +77,14 @@ export async function startSnmpAgent(setup: AgentSetup = {}): Promise<SnmpAgent>
   }
 
   const mib = agent.getMib();
-  const scalar = (name: string, oid: string, scalarType: number, value: unknown): void => {
-    mib.registerProvider({ name, type: snmp.MibProviderType.Scalar, oid, scalarType, maxAccess: snmp.MaxAccess['read-only'] });
+  const scalar = (name: keyof typeof SYSTEM_GROUP, scalarType: number, value: unknown): void => {
+    mib.registerProvider({ name, type: snmp.MibProviderType.Scalar, oid: SYSTEM_GROUP[name], scalarType, maxAccess: snmp.MaxAccess['read-only'] });
     mib.setScalarValue(name, value);
   };
-  scalar('sysDescr', '1.3.6.1.2.1.1.1', snmp.ObjectType.OctetString, AGENT_SYS_DESCR);
-  scalar('sysObjectID', '1.3.6.1.2.1.1.2', snmp.ObjectType.OID, '1.3.6.1.4.1.8072.3.2.10');
-  scalar('sysUpTime', '1.3.6.1.2.1.1.3', snmp.ObjectType.TimeTicks, 4242);
-  scalar('sysName', '1.3.6.1.2.1.1.5', snmp.ObjectType.OctetString, setup.sysName ?? 'agent.test');
+  scalar('sysDescr', snmp.ObjectType.OctetString, AGENT_SYS_DESCR);
+  scalar('sysObjectID', snmp.ObjectType.OID, '1.3.6.1.4.1.8072.3.2.10');
+  scalar('sysUpTime', snmp.ObjectType.TimeTicks, 4242);
+  scalar('sysName', snmp.ObjectType.OctetString, setup.sysName ?? 'agent.test');
 
   return {
     port,

@@ -1,5 +1,8 @@
 /**
- * The small subset of ASN.1 BER that SNMP messages need (X.690 definite lengths only).
+ * The small subset of ASN.1 BER (X.690, definite lengths only) that the hand-written part of SNMP
+ * needs: building the v3 discovery, and reading the header of every datagram that arrives (which
+ * request it answers, a Report's counter). net-snmp encodes and decodes everything else. The test
+ * peers build their scripted replies with the same encoders.
  * Decoding never throws and never reads outside the buffer: a malformed element is `undefined`,
  * because replies come from peers we do not trust.
  */
@@ -56,10 +59,6 @@ export function unsigned32(value: number, tag: number): Buffer {
 
 export function octetString(value: Buffer | string): Buffer {
   return tlv(TAG.octetString, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
-}
-
-export function nullValue(): Buffer {
-  return Buffer.from([TAG.null, 0]);
 }
 
 export function oid(dotted: string): Buffer {
@@ -128,12 +127,6 @@ export function readWhole(buffer: Buffer): Element | undefined {
 export function decodeInteger(element: Element | undefined): number | undefined {
   if (element === undefined || element.content.length === 0 || element.content.length > 6) return undefined;
   return element.content.readIntBE(0, element.content.length);
-}
-
-/** An unsigned value up to 6 octets (application types; Counter64 beyond 2^48 is not needed here). */
-export function decodeUnsigned(element: Element | undefined): number | undefined {
-  if (element === undefined || element.content.length === 0 || element.content.length > 6) return undefined;
-  return element.content.readUIntBE(0, element.content.length);
 }
 
 export function decodeOid(element: Element | undefined): string | undefined {
