@@ -44,6 +44,7 @@ describe('demo and lab', () => {
   let lab: ChildProcessByStdio<null, Readable, Readable>;
   let labOutput = '';
   const demos: Report[] = [];
+  const stdouts: string[] = [];
 
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'psm-netcheck-lab-test-'));
@@ -67,6 +68,7 @@ describe('demo and lab', () => {
       expect(run.code, run.stderr).toBe(1);
       expect(run.stdout).toContain('JSON report:');
       demos.push(JSON.parse(await readFile(output, 'utf8')) as Report);
+      stdouts.push(run.stdout);
     }
   }, 240_000);
 
@@ -103,6 +105,22 @@ describe('demo and lab', () => {
     // And healthy peers pass.
     expect(find(demo, 'ne-bti7800-1', 'netconf')[0]).toMatchObject({ verdict: 'pass', reason: 'netconf-ok' });
     expect(find(demo, 'noc-1', 'snmp-inform')[0]?.verdict).toBe('pass');
+  });
+
+  it('demo tells its story: what is simulated and planted before the report, what was found after', () => {
+    const stdout = stdouts[0] ?? '';
+    const [before = '', after = ''] = stdout.split('Planted faults, and what psm-netcheck found:');
+    expect(before).toContain('a simulated PSM deployment');
+    expect(before).toContain('moved up by 20000');
+    expect(before).toContain(`${plan.faults.length} faults are planted on purpose`);
+    for (const fault of plan.faults) {
+      expect(before).toContain(`- ${fault.host}: `);
+      expect(after).toMatch(new RegExp(`^  ${fault.host} +(FAIL|WARN) `, 'm'));
+    }
+    expect(after).not.toContain('NOT FOUND');
+    expect(after).toContain('the failures above are the planted ones');
+    expect(after).toContain('Next: describe your deployment');
+    for (const line of stdout.split('\n').slice(0, plan.faults.length + 8)) expect(line.length).toBeLessThanOrEqual(100);
   });
 
   it('demo: the failing and warning results are the planted faults, nothing more, nothing less', () => {

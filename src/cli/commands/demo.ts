@@ -10,6 +10,7 @@ import { findVantage } from '../../planner/vantage.js';
 import { parseOutputs, prepareOutputs, writeOutputs } from '../outputs.js';
 import { effectiveSettings } from '../../check/settings.js';
 import { parseRunFlags } from '../../core/settings.js';
+import { demoEpilogue, demoIntroduction } from '../demo-story.js';
 import { interruptSignal } from '../signals.js';
 
 export interface DemoFlags {
@@ -38,8 +39,10 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
     const inventory = await loadInventory(await lab.writeInventory(dir), { requireSecrets: true });
     const vantage = findVantage(inventory, lab.vantage);
     const settings = effectiveSettings(inventory.defaults, runFlags);
+    process.stdout.write(demoIntroduction(lab));
     const report = await executeCheck({ inventory, vantage, settings, signal: interrupt.signal, log });
     await writeOutputs(report, outputs, 'human');
+    process.stdout.write(demoEpilogue(lab, report));
     process.stdout.write(`\nJSON report: ${outputs[0]?.path ?? ''}\n`);
     if (!report.complete) return EXIT.interrupted;
     return report.summary.fail > 0 ? EXIT.failures : EXIT.ok;
