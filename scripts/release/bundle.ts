@@ -147,10 +147,10 @@ function bakedVersion(version: string): Plugin {
 const CREATE_REQUIRE_CALL = /createRequire\(import\.meta\.url\)\(/g;
 
 /**
- * A few modules load a CommonJS library synchronously on first use with
- * `createRequire(import.meta.url)('name')` (yaml, fast-xml-parser, radius). esbuild cannot see
- * through that, and the release has no node_modules to find the library in; as a plain
- * `require('name')` it is bundled, and esbuild's CommonJS wrapper still runs it only when called.
+ * A few modules load a CommonJS library synchronously on first use through
+ * `createRequire(import.meta.url)` (yaml, fast-xml-parser, radius). esbuild cannot see through
+ * that, and the release has no node_modules to find the library in; as a plain require() call it
+ * is bundled, and esbuild's CommonJS wrapper still runs it only when called.
  */
 function bundledRequires(root: string): Plugin {
   return {
@@ -174,7 +174,7 @@ function bundledRequires(root: string): Plugin {
 }
 
 /**
- * A `require('.../x.node')` of a dependency becomes `require('./native/NAME')`, resolved at run
+ * A dependency's require() of its `.node` file becomes one of `./native/NAME`, resolved at run
  * time from the chunk's own file (the banner's require). An addon this list does not know fails
  * the build, so that a new native dependency cannot slip into a release that lacks it.
  */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/types.js';
 import { LAB_USER, ensureLabUser } from '../support/daemons/lab-user.js';
-import { runIsolated } from '../support/isolated.js';
+import { nodeModulesAbove, runIsolated } from '../support/isolated.js';
 import { runOk } from '../support/process.js';
 import { installBlock } from '../support/readme.js';
 import { ROOT, VERSION } from '../support/release.js';
@@ -65,8 +65,8 @@ i=0; until grep -q listening ${work}/registry.log; do i=$((i+1)); [ $i -lt 300 ]
       cwd: source,
       keepNode: true,
       hideFiles,
-      // Node's headers, where node-gyp finds them for root.
-      hide: ['/usr/include/node'],
+      // Node's headers, where node-gyp finds them for root; any node_modules above the copy (a shared /tmp may have one).
+      hide: ['/usr/include/node', ...nodeModulesAbove(work)],
       env: {
         PATH: `${path.join(work, 'prefix/bin')}:/usr/local/bin:/usr/bin:/bin`,
         npm_config_cache: path.join(work, 'cache'),
@@ -97,6 +97,8 @@ i=0; until grep -q listening ${work}/registry.log; do i=$((i+1)); [ $i -lt 300 ]
       user,
       cwd: out,
       keepNode: true,
+      // Else Node could find a raw-socket in a node_modules above the copy.
+      hide: nodeModulesAbove(work),
       timeoutMs: 4 * 60_000,
     });
     expect(result.code, `${result.stderr}\n${readFileSync(path.join(out, 'demo.txt'), 'utf8')}`).toBe(0);

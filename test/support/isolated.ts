@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, type RunResult } from './process.js';
@@ -76,12 +76,24 @@ export async function runIsolated(options: IsolatedOptions): Promise<RunResult> 
   });
 }
 
-/** Shell lines that fail the script when a node or a node_modules could still be found from `dir`. */
+/**
+ * The node_modules directories that Node's resolution would search from `dir` upwards, that
+ * exist on this machine (a shared /tmp may have one): hide them (`hide`) for a clean run.
+ */
+export function nodeModulesAbove(dir: string): string[] {
+  const found: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'node_modules'))) found.push(path.join(d, 'node_modules'));
+    if (d === path.dirname(d)) return found;
+  }
+}
+
+/** Shell lines that fail the script when a node, or a package in a node_modules above `dir`, could still be found. */
 export function assertNoNodeScript(dir: string): string {
   return `if command -v node >/dev/null 2>&1 && node --version >/dev/null 2>&1; then echo "node still runs" >&2; exit 90; fi
 d=${shellQuote(dir)}
 while :; do
-  if [ -e "$d/node_modules" ]; then echo "node_modules above the release: $d/node_modules" >&2; exit 91; fi
+  if [ -n "$(ls -A "$d/node_modules" 2>/dev/null)" ]; then echo "packages above the release: $d/node_modules" >&2; exit 91; fi
   [ "$d" = / ] && break
   d=$(dirname "$d")
 done
