@@ -17,7 +17,9 @@ import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.j
  * unprivileged ping_group_range route is left to the ping command, which uses it when allowed.
  * An echo reply proves the host is reachable; its absence proves little (pair it with TCP/UDP).
  *
- * Evidence: method (raw-socket / ping-command), rttMs, ttl (IPv4 raw, and the ping command);
+ * Evidence: method (raw-socket / ping-command, also named in the message, so that the human
+ * report shows it), rawUnavailable (why `auto` fell back to the command: no privilege, or the
+ * raw-socket addon not installed or not loadable), rttMs, ttl (IPv4 raw, and the ping command);
  * for an ICMP error icmpType, icmpCode, icmpMeaning and from (who sent it); ip for a DNS name.
  */
 
@@ -96,12 +98,25 @@ const icmpProbe = defineProbe({
       }
     }
     clock.mark('echo');
-    const evidence: Evidence = { method: used, ...(ip === target.address ? {} : { ip }) };
-    return factsOf(result ?? { kind: 'no-reply' }, family, evidence, clock);
+    const evidence: Evidence = {
+      method: used,
+      ...(used === 'ping-command' && rawUnavailable !== undefined ? { rawUnavailable } : {}),
+      ...(ip === target.address ? {} : { ip }),
+    };
+    return withMethod(factsOf(result ?? { kind: 'no-reply' }, family, evidence, clock));
   },
 });
 
 export default icmpProbe;
+
+const METHOD_TEXT: Readonly<Record<Method, string>> = { 'raw-socket': 'raw socket', 'ping-command': 'ping command' };
+
+/** The method used, at the end of the message: the human report shows messages, not evidence. */
+function withMethod(facts: ProbeFacts): ProbeFacts {
+  const method = facts.evidence?.method;
+  if (method !== 'raw-socket' && method !== 'ping-command') return facts;
+  return { ...facts, message: `${facts.message} (${METHOD_TEXT[method]})` };
+}
 
 function factsOf(result: EchoResult, family: IpFamily, base: Evidence, clock: PhaseClock): ProbeFacts {
   const timings = clock.done();

@@ -42,6 +42,8 @@ describe.skipIf(noRoot)(titleWith('icmp probe: raw socket', noRoot), () => {
     const facts = await runProbe(icmpProbe, target('127.0.0.1'), { options: { method: 'raw' } });
     expect(facts).toMatchObject({ state: 'open', reason: 'echo-reply' });
     expect(facts.evidence).toMatchObject({ method: 'raw-socket', ttl: 64 });
+    expect(facts.evidence).not.toHaveProperty('rawUnavailable');
+    expect(facts.message).toMatch(/\(raw socket\)$/);
     expect(facts.evidence?.rttMs).toBeGreaterThanOrEqual(0);
     expect(facts.bytesRead).toBeGreaterThan(0);
     expect(facts.timings).toHaveProperty('echo');
@@ -90,6 +92,9 @@ describe.skipIf(noPing)(titleWith('icmp probe: ping command', noPing), () => {
     privilege.denied = true;
     const facts = await runProbe(icmpProbe, target('127.0.0.1'));
     expect(facts).toMatchObject({ state: 'open', reason: 'echo-reply', evidence: { method: 'ping-command', ttl: 64 } });
+    // The report says which method answered, and the JSON why the raw socket was not used.
+    expect(facts.message).toMatch(/\(ping command\)$/);
+    expect(facts.evidence?.rawUnavailable).toContain('CAP_NET_RAW');
   });
 
   it('gets a reply from 127.0.0.1 through /usr/bin/ping', async () => {
