@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { NetcheckError } from '../core/errors.js';
+import { internalsSetting } from '../core/internals.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { handleFailure } from './failure.js';
 import { limitHeapGrowth } from './heap-growth.js';
@@ -172,4 +174,7 @@ program
     process.exitCode = await respondCommand(options);
   });
 
-program.parseAsync(process.argv).catch(handleFailure);
+// A mistyped PSM_NETCHECK_INTERNALS would quietly run the other way: refuse it before any probe.
+const internals = internalsSetting();
+if (internals.ok) program.parseAsync(process.argv).catch(handleFailure);
+else handleFailure(new NetcheckError('E_USAGE', internals.message));
