@@ -3,6 +3,7 @@ import ssh2, { type ParsedKey } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { publicKeyFromBlob, useKeyObjects } from '../../probes/protocols/ssh/key-objects.js';
 import { loadSsh2 } from '../../probes/protocols/ssh/library.js';
+import { useInternals } from '../../src/core/internals.js';
 import sshProbe from '../../probes/ssh.js';
 import { fingerprintOf } from '../../src/lab/host-key.js';
 import { startSshPeer } from '../../src/lab/ssh-peer.js';
@@ -37,9 +38,11 @@ const hashOf = (type: string): string | null =>
   type === 'ssh-ed25519' ? null : type === 'ssh-rsa' ? 'sha1' : type.endsWith('nistp256') ? 'sha256' : type.endsWith('nistp384') ? 'sha384' : 'sha512';
 
 describe('ssh2 keys sign and verify through KeyObjects', () => {
-  it('is installed once the probes load ssh2, and installing again changes nothing', async () => {
+  it('is installed once the probes load ssh2 (with PSM_NETCHECK_INTERNALS=1), and installing again changes nothing', async () => {
     const loaded = await loadSsh2();
     expect(loaded.ok).toBe(true);
+    expect((ssh2.utils.parseKey(keyPair('ed25519', {}).lines.public) as ParsedKey).verify.name).toBe(useInternals ? 'verifyWithKeyObject' : 'verify');
+    useKeyObjects(ssh2);
     const sample = ssh2.utils.parseKey(keyPair('ed25519', {}).lines.public) as ParsedKey;
     const verifyBefore = sample.verify;
     expect(verifyBefore.name).toBe('verifyWithKeyObject');

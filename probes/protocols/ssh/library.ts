@@ -1,6 +1,7 @@
 import type ssh2 from 'ssh2';
 import { lazyModule } from '../../kit/lazy-module.js';
 import { useKeyObjects } from './key-objects.js';
+import { useInternals } from '../../../src/core/internals.js';
 
 /** ssh2's exports (Client, utils). */
 export type Ssh2 = typeof ssh2;
@@ -12,6 +13,6 @@ export type Ssh2 = typeof ssh2;
  */
 export const loadSsh2 = lazyModule('ssh2', async () => {
   const module = (await import('ssh2')).default;
-  useKeyObjects(module);
+  if (useInternals) useKeyObjects(module);
   return module;
 });
