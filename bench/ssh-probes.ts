@@ -7,7 +7,7 @@ import pino from 'pino';
 /**
  * The ssh probe alone (identification line, key exchange, host key checked against its pin,
  * DISCONNECT), COUNT times against one simulated server (bench/ssh-peer.ts) at CONCURRENCY, for
- * comparing the prober's CPU per probe between two builds or settings (bench/public-apis.ts).
+ * comparing the prober's CPU per probe between two builds (ssh2 with and without a change).
  *
  *   node dist/bench/ssh-probes.js PORT FINGERPRINT [COUNT] [CONCURRENCY] [TIMEOUT_MS]
  * Prints one JSON line: CPU per probe, wall, peak RSS, the count of each reason.
