@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PhaseClock } from '../src/core/clock.js';
 import { connectFailureFacts } from './kit/tcp-connect.js';
-import { connectThenClose } from './kit/tcp-handle.js';
+import { connectThenClose } from './kit/connect-only.js';
 import { defineProbe, type Evidence } from '../src/core/probe.js';
 
 /**

@@ -1,40 +1,22 @@
-import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
-import { abortedResult, closeGently, connectTcp, type ConnectResult } from './tcp-connect.js';
-import { now, type PhaseClock } from '../../src/core/clock.js';
+import { abortedResult, type ConnectResult } from './tcp-connect.js';
+import { Lingering } from './lingering.js';
+import type { PhaseClock } from '../../src/core/clock.js';
 import { classifyErrno } from '../../src/core/errno.js';
+import { useInternals } from '../../src/core/internals.js';
 
 /**
- * A TCP connect that only wants the port's state, then closes politely: the tcp probe's job,
- * tens of thousands of times in a nightly sweep.
- *
- * Why not net.Socket: a Socket is a full duplex stream (two stream states, buffers, a stack-traced
- * Error per refused port); measured on a 2-core machine, that machinery cost more CPU than the
- * kernel's connect and close together, and its garbage, promoted while thousands of probes are in
- * flight, tripled the heap. Here the libuv handle underneath does the same system calls with none
- * of it, through the handle API net.Socket itself uses (process.binding('tcp_wrap'), kept in
- * Node's allow-list for this kind of use). When that API is missing or differs, the probe falls back
- * to net.Socket with the same behaviour: connect, FIN, drain what the peer sent, release.
+ * The tcp probe's connect-and-close on libuv's TCP handle, the object net.Socket wraps, reached
+ * through `process.binding('tcp_wrap')`: a Node internal (deprecated, DEP0111), used only with
+ * PSM_NETCHECK_INTERNALS=1 (src/core/internals.ts). It makes the same system calls as the public
+ * path (connect-only.ts) without a stream around them: no stream states, no buffers, no stack-traced
+ * Error per refused port, so less CPU and garbage per probe (docs/benchmarks.md, "Public APIs").
+ * When the binding is missing or has another shape, `handlesAvailable` is false and the public
+ * path runs.
  */
 
-export type ConnectOnlyResult = { readonly ok: true; readonly ip: string } | Extract<ConnectResult, { ok: false }>;
-
-/** Connects to `address:port`, then closes with FIN; resolves with the connect's outcome. Never rejects. */
-export function connectThenClose(
-  address: string,
-  port: number,
-  signal: AbortSignal,
-  clock: PhaseClock,
-  maxBytes: number,
-): Promise<ConnectOnlyResult> {
-  const family = net.isIP(address);
-  if (family !== 0 && HANDLES !== undefined) return connectHandle(HANDLES, address, family, port, signal, clock, maxBytes);
-  return connectTcp(address, port, signal, clock).then((connected): ConnectOnlyResult => {
-    if (!connected.ok) return connected;
-    closeGently(connected.socket, GRACE_MS);
-    return { ok: true, ip: connected.ip };
-  });
-}
+/** The same shape as connect-only.ts's ConnectOnlyResult (written out: that module imports this one). */
+export type HandleResult = { readonly ok: true; readonly ip: string } | Extract<ConnectResult, { ok: false }>;
 
 // ---------------------------------------------------------------------------------------------
 // The handle API (Node's lib/net.js uses exactly these calls)
@@ -68,10 +50,11 @@ interface Handles {
   readonly readBytesOrError: number;
 }
 
-/** How long a closing connection waits for the peer's FIN (closeGently's default too). */
-const GRACE_MS = 250;
+// Never touched unless the switch is on.
+const HANDLES = useInternals ? loadHandles() : undefined;
 
-const HANDLES = loadHandles();
+/** Whether this process connects through libuv handles (the switch is on and the binding has the expected shape). */
+export const handlesAvailable = HANDLES !== undefined;
 
 function loadHandles(): Handles | undefined {
   try {
@@ -108,15 +91,20 @@ function loadHandles(): Handles | undefined {
   }
 }
 
-function connectHandle(
-  handles: Handles,
+/**
+ * Connects to `ip:port` (an IP literal of `family` 4 or 6) on a libuv handle, then closes with
+ * FIN. Only when `handlesAvailable`. Never rejects.
+ */
+export function connectHandleThenClose(
   ip: string,
   family: number,
   port: number,
   signal: AbortSignal,
   clock: PhaseClock,
   maxBytes: number,
-): Promise<ConnectOnlyResult> {
+): Promise<HandleResult> {
+  const handles = HANDLES;
+  if (handles === undefined) throw new Error('connectHandleThenClose without handles (check handlesAvailable)');
   if (signal.aborted) return Promise.resolve(abortedResult(signal));
   return new Promise((resolve) => {
     const attempt = new HandleAttempt(handles, ip, signal, clock, maxBytes, resolve);
@@ -137,6 +125,7 @@ function connectHandle(
 class HandleAttempt {
   readonly handle: TcpHandle;
   #settled = false;
+  #released = false;
   #drained = 0;
 
   constructor(
@@ -145,7 +134,7 @@ class HandleAttempt {
     readonly signal: AbortSignal,
     readonly clock: PhaseClock,
     readonly maxBytes: number,
-    readonly resolve: (result: ConnectOnlyResult) => void,
+    readonly resolve: (result: HandleResult) => void,
   ) {
     this.handle = handles.newHandle();
   }
@@ -178,7 +167,7 @@ class HandleAttempt {
     this.#settle(abortedResult(this.signal));
   }
 
-  #settle(result: ConnectOnlyResult): void {
+  #settle(result: HandleResult): void {
     this.#settled = true;
     this.signal.removeEventListener('abort', this);
     this.resolve(result);
@@ -194,7 +183,7 @@ class HandleAttempt {
       this.release();
       return;
     }
-    lingeringHandles.add(this);
+    lingering.add(this);
   }
 
   /** Bytes the peer sent after our FIN; a flood is cut off at the byte budget. */
@@ -203,12 +192,10 @@ class HandleAttempt {
     if (this.#drained >= this.maxBytes) this.release();
   }
 
-  #released = false;
-
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    lingeringHandles.delete(this);
+    lingering.delete(this);
     this.handle.close();
   }
 }
@@ -232,43 +219,9 @@ function errorName(status: number): string {
   }
 }
 
-/**
- * Handles waiting for the peer's FIN, released at the end of their grace. All have the same grace,
- * so they expire in the order they were added: one timer serves them all.
- */
-class LingeringHandles {
-  readonly #deadlines = new Map<HandleAttempt, number>();
-  #timer: NodeJS.Timeout | undefined;
+const lingering = new Lingering<HandleAttempt>();
 
-  add(attempt: HandleAttempt): void {
-    const at = now() + GRACE_MS;
-    this.#deadlines.set(attempt, at);
-    if (this.#timer === undefined) this.#arm(at);
-  }
-
-  delete(attempt: HandleAttempt): void {
-    this.#deadlines.delete(attempt);
-  }
-
-  #arm(at: number): void {
-    this.#timer = setTimeout(this.#expire, Math.max(1, Math.ceil(at - now())));
-    // Closing sockets never keep the process alive on their own.
-    this.#timer.unref();
-  }
-
-  readonly #expire = (): void => {
-    this.#timer = undefined;
-    const t = now();
-    let next = Infinity;
-    for (const [attempt, at] of this.#deadlines) {
-      if (at > t) {
-        next = at;
-        break;
-      }
-      attempt.release();
-    }
-    if (next !== Infinity) this.#arm(next);
-  };
+/** Connections of this module still waiting for the peer's FIN (for tests). */
+export function lingeringHandles(): number {
+  return lingering.size;
 }
-
-const lingeringHandles = new LingeringHandles();

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
+import { NetcheckError } from '../core/errors.js';
+import { internalsSetting } from '../core/internals.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { handleFailure, usageFailure } from './failure.js';
 import { limitHeapGrowth } from './heap-growth.js';
@@ -184,6 +186,12 @@ for (const command of program.commands) {
   });
 }
 
-program.parseAsync(process.argv).catch((error: unknown) =>
-  handleFailure(error instanceof CommanderError ? usageFailure(error, 'psm-netcheck --help') : error),
-);
+// A mistyped PSM_NETCHECK_INTERNALS would quietly run the other way: refuse it before any probe.
+const internals = internalsSetting();
+if (internals.ok) {
+  program.parseAsync(process.argv).catch((error: unknown) =>
+    handleFailure(error instanceof CommanderError ? usageFailure(error, 'psm-netcheck --help') : error),
+  );
+} else {
+  handleFailure(new NetcheckError('E_USAGE', internals.message));
+}

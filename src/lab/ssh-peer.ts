@@ -1,5 +1,4 @@
 import ssh2 from 'ssh2';
-import { useKeyObjects } from '../../probes/protocols/ssh/key-objects.js';
 import { generateHostKey, type LabHostKey } from './host-key.js';
 import { listenTcp, type ConnectionHandler } from './listen.js';
 import { serveNetconf, type NetconfServerOptions } from './netconf-session.js';
@@ -53,9 +52,6 @@ export interface SshService {
   readonly identification: string;
   readonly onConnection: ConnectionHandler;
 }
-
-// The lab's servers sign a key exchange per connection: through a KeyObject, not a PEM each time.
-useKeyObjects(ssh2);
 
 export const DEFAULT_SSH_SOFTWARE_VERSION = 'OpenSSH_9.2p1 Debian-2+deb12u3';
 

@@ -5,6 +5,7 @@ import { codeFromText, type EchoResult } from './echo.js';
 import { buildEchoRequest, canonicalIp, icmpErrorMeaning, parseIcmp, type IpFamily } from './packet.js';
 import { openRawIcmpSocket, type RawSocketLibrary } from './privilege.js';
 import { lazyModule } from '../../kit/lazy-module.js';
+import { useInternals } from '../../../src/core/internals.js';
 
 /**
  * ICMP echo over ONE raw socket per address family, shared by every concurrent ping of the
@@ -12,23 +13,20 @@ import { lazyModule } from '../../kit/lazy-module.js';
  *
  * Why raw-socket directly rather than net-ping: net-ping's RTT is the difference of two `Date`s
  * (whole milliseconds) taken in its own callbacks, so with many hosts at once it measures the
- * event loop as much as the network. Here:
- * - the send time is taken with process.hrtime right before a synchronous sendto() (raw-socket's
- *   native `send`), not when a queued request finally gets its turn: raw-socket's own `send()`
- *   sends ONE queued datagram per writable event, i.e. per loop turn, which under load delays the
- *   sends by seconds (and turns them into false timeouts);
- * - the receive time is taken right after recvfrom() returns, and every readable event drains all
- *   queued datagrams (raw-socket reads one per event), so a burst of replies is stamped in one pass
- *   instead of one per loop turn;
- * - the receive buffer is enlarged so that a burst is not dropped while the loop is busy.
- * What remains in the RTT is the time a reply waits in the kernel until the loop polls the socket.
- * Kernel receive timestamps (SO_TIMESTAMP) would remove that too, but raw-socket has no recvmsg;
- * the ping command fallback has them.
- * Measured on loopback (127.0.0.0/8, where the reply is queued before sendto() even returns, so
- * this is the best case): 5000 concurrent pings, p50 0.014 ms / p99 0.14 ms; 3000 with the loop
- * kept 2/3 busy by other work, p50 0.015 ms / p99 0.15 ms, none lost; from call to resolution the
- * same pings took 0.3-1 s. With raw-socket's queued send() and one read per event, the busy case
- * gave p50 2.2 ms / p99 12 ms and lost 55% to timeouts.
+ * event loop as much as the network. Here the send time is taken right before the sendto() call
+ * (raw-socket's `beforeCallback`), the receive time as the datagram is handed over (its 'message'
+ * event), both with process.hrtime, and the receive buffer is enlarged so that a burst of replies
+ * is not dropped while the loop is busy. What remains in the RTT is the time a datagram waits for
+ * its turn: raw-socket sends one queued datagram per writable event and reads one per readable
+ * event, i.e. one of each per turn of the event loop.
+ *
+ * With PSM_NETCHECK_INTERNALS=1 (src/core/internals.ts) it skips that wait through raw-socket's
+ * undocumented native handle (`socket.wrap`): a synchronous sendto() when the ping starts, and
+ * every readable event drains all the queued datagrams, so a burst is stamped in one pass. Under
+ * load that is the difference between exact RTTs and false timeouts (docs/benchmarks.md, "Public
+ * APIs"); raw-socket is then pinned exactly, as its internals may change in any release. Kernel
+ * receive timestamps (SO_TIMESTAMP) would remove the wait too, but raw-socket has no recvmsg; the
+ * ping command fallback has them.
  */
 
 /** A native addon: when it cannot be loaded, the raw method is unavailable and `auto` uses the ping command. */
@@ -56,6 +54,8 @@ class EchoSession {
   readonly #socket: Socket;
   readonly #pending = new Map<number, Pending>();
   readonly #onClosed: () => void;
+  /** The switch is on and raw-socket's native handle has the shape this code knows. */
+  readonly #internals: boolean;
   #nextSeq = randomInt(0, 0x10000);
   #idleTimer: NodeJS.Timeout | undefined;
   #draining = false;
@@ -65,11 +65,13 @@ class EchoSession {
     this.#family = family;
     this.#socket = socket;
     this.#onClosed = onClosed;
+    this.#internals = useInternals && hasNativeHandle(socket);
     socket.on('message', (datagram, source) => {
       this.#receive(datagram, source, process.hrtime.bigint());
-      this.#drain();
+      if (this.#internals) this.#drain();
     });
-    // raw-socket emits EAGAIN as an 'error' when a readable event finds the queue already drained.
+    // raw-socket emits EAGAIN as an 'error' when a readable event finds the queue already drained
+    // (by #drain); a real failure of the socket closes it, which 'close' handles.
     socket.on('error', () => undefined);
     socket.on('close', () => this.#shutdown('the raw ICMP socket closed'));
     try {
@@ -77,6 +79,10 @@ class EchoSession {
     } catch {
       // The default buffer still works; bursts may lose replies (reported as timeouts).
     }
+  }
+
+  get internals(): boolean {
+    return this.#internals;
   }
 
   echo(ip: string, signal: AbortSignal): Promise<EchoResult> {
@@ -109,22 +115,8 @@ class EchoSession {
   }
 
   #send(entry: Pending, packet: Buffer, ip: string): void {
-    try {
-      entry.sentAt = process.hrtime.bigint();
-      this.#socket.wrap.send(packet, 0, packet.length, ip, () => undefined);
-      // A burst of sends in one tick would leave earlier replies queued until it ends: read them now.
-      this.#drain();
-      return;
-    } catch (error) {
-      entry.sentAt = undefined;
-      const text = error instanceof Error ? error.message : String(error);
-      const code = codeFromText(text);
-      if (code !== 'EAGAIN' && code !== 'ENOBUFS') {
-        entry.settle({ kind: 'send-error', code, message: text.slice(0, 200) });
-        return;
-      }
-    }
-    // The send buffer is full: let raw-socket send it when the socket is writable again.
+    if (this.#internals && this.#sendNow(entry, packet, ip)) return;
+    // raw-socket's documented send: queued, sent when the socket is next writable, stamped right before.
     this.#socket.send(
       packet,
       0,
@@ -137,6 +129,27 @@ class EchoSession {
         if (error) entry.settle({ kind: 'send-error', code: codeFromText(error.message), message: error.message.slice(0, 200) });
       },
     );
+  }
+
+  /**
+   * Internals only: sendto() at once through the native handle. False when the send buffer is
+   * full (EAGAIN, ENOBUFS): then the queued send above takes it when the socket is writable.
+   */
+  #sendNow(entry: Pending, packet: Buffer, ip: string): boolean {
+    try {
+      entry.sentAt = process.hrtime.bigint();
+      this.#socket.wrap.send(packet, 0, packet.length, ip, () => undefined);
+      // A burst of sends in one tick would leave earlier replies queued until it ends: read them now.
+      this.#drain();
+      return true;
+    } catch (error) {
+      entry.sentAt = undefined;
+      const text = error instanceof Error ? error.message : String(error);
+      const code = codeFromText(text);
+      if (code === 'EAGAIN' || code === 'ENOBUFS') return false;
+      entry.settle({ kind: 'send-error', code, message: text.slice(0, 200) });
+      return true;
+    }
   }
 
   close(): void {
@@ -168,7 +181,7 @@ class EchoSession {
     });
   }
 
-  /** Reads every datagram already queued (each one timestamped as it is read). */
+  /** Internals only: reads every datagram already queued (each one timestamped as it is read). */
   #drain(): void {
     if (this.#draining || this.#closed) return;
     this.#draining = true;
@@ -215,6 +228,12 @@ class EchoSession {
   }
 }
 
+/** raw-socket 1.8's `socket.wrap`: synchronous send(buffer, offset, length, address, cb) and recv(buffer, cb). */
+function hasNativeHandle(socket: Socket): boolean {
+  const wrap = (socket as { wrap?: { send?: unknown; recv?: unknown } }).wrap;
+  return typeof wrap?.send === 'function' && typeof wrap.recv === 'function' && Buffer.isBuffer(socket.buffer);
+}
+
 const sessions = new Map<IpFamily, EchoSession>();
 
 /** Sends one echo request to `ip` through the shared raw socket and waits for its answer. */
@@ -240,6 +259,11 @@ export async function echoRaw(ip: string, family: IpFamily, signal: AbortSignal)
     session = created;
   }
   return session.echo(ip, signal);
+}
+
+/** Whether the open session of `family` goes through raw-socket's native handle; undefined without a session (for tests). */
+export function echoSessionUsesInternals(family: IpFamily): boolean | undefined {
+  return sessions.get(family)?.internals;
 }
 
 /** Closes the shared sockets now (at shutdown, and between tests); pending pings end as send errors. */
