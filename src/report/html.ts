@@ -204,7 +204,7 @@ function notTestable(report: Report): string {
     (entry) =>
       `<tr><td><code>${esc(entry.row)}</code></td><td>${esc(entry.application)}</td><td>${esc(entry.from)} &rarr; ${esc(entry.to)}</td>` +
       `<td>${esc(entry.ports.length > 0 ? `${entry.transport}/${entry.ports.join(',')}` : entry.transport)}</td>` +
-      `<td>${text(entry.why)}</td><td>${esc(entry.testableFrom.join(', ') || '-')}</td></tr>`,
+      `<td>${text(entry.verify === undefined ? entry.why : `${entry.why}. To verify: ${entry.verify}`)}</td><td>${esc(entry.testableFrom.join(', ') || '-')}</td></tr>`,
   );
   return `<section id="not-testable">
 <h2>Not testable from here (${report.notTestable.length})</h2>
