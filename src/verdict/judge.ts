@@ -38,9 +38,12 @@ export function judge(expected: Expectation, facts: ProbeFacts, reasons: ReasonC
   const findings = facts.findings ?? [];
   // Most results have no finding: their message is the reason's summary itself, shared, not a copy.
   if (findings.length === 0) return { verdict, message: detail };
+  const byReason = verdict;
   for (const finding of findings) verdict = worst(verdict, BY_FINDING[finding.severity]);
   const notes = findings.filter((f) => f.severity !== 'info').map((f) => f.message);
-  return { verdict, message: [detail, ...notes].join('; ') };
+  // When a finding is what makes the verdict worse, it leads: a line cut to a terminal's width
+  // still says why (`the reply has no Message-Authenticator...`, not `the server answered...`).
+  return { verdict, message: (verdict === byReason ? [detail, ...notes] : [...notes, detail]).join('; ') };
 }
 
 /** Firewall checks: the path must not be open. */
