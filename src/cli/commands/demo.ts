@@ -5,7 +5,7 @@ import { executeCheck } from '../../check/execute.js';
 import { EXIT } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { startLab } from '../../lab/index.js';
-import { createLogger, type LogLevel } from '../../log.js';
+import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
 import { parseOutputs, prepareOutputs, writeOutputs } from '../outputs.js';
 import { effectiveSettings } from '../../check/settings.js';
@@ -14,6 +14,7 @@ import { interruptSignal } from '../signals.js';
 export interface DemoFlags {
   readonly output: string;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 /**
@@ -23,7 +24,7 @@ export interface DemoFlags {
  * Exits with the check's code: 1, since the lab plants failures on purpose.
  */
 export async function demoCommand(flags: DemoFlags): Promise<number> {
-  const log = createLogger(flags.logLevel);
+  const log = createLogger(flags.logLevel, flags.logFormat);
   const outputs = await prepareOutputs(parseOutputs([`json=${resolve(flags.output)}`]));
   const lab = await startLab();
   const dir = await mkdtemp(join(tmpdir(), 'psm-netcheck-demo-'));
