@@ -44,7 +44,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   // Signals are ours from before the socket opens, so that a stop never finds a half-started server.
   const interrupt = interruptSignal(log);
   try {
-    const server = await startServer({ ...listen, intervalMs, snapshot: () => loop.snapshot(), log });
+    const server = await startServer({ ...listen, intervalMs, snapshot: () => loop.snapshot(), vantage: vantage.name, log });
     // With --listen HOST:0 this line is how a caller learns the port.
     log.info({ host: server.address.host, port: server.address.port, intervalMs, vantage: vantage.name }, 'listening');
     loop.start();
