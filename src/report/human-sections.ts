@@ -1,5 +1,5 @@
 import type { Verdict } from '../core/model.js';
-import { columnWidths, joinCells, pad, truncate, truncateStart } from './columns.js';
+import { columnWidths, joinCells, pad, truncate, truncateStart, wrap } from './columns.js';
 import type { Painter } from './paint.js';
 import { formatMs, oneLine, plural, seconds } from './text.js';
 import type { PreflightSection, Report, ReportChanges } from './types.js';
@@ -58,10 +58,12 @@ export function changeList(changes: ReportChanges, paint: Painter, width: number
     `${changes.added.length} added`,
     `${changes.removed.length} removed`,
   ];
+  const heading = `Changes since ${oneLine(changes.previous)}: ${counts.join(', ')}`;
   const kindWidth = Math.max(...kinds.map(([kind]) => kind.length));
   const idWidth = width === undefined ? undefined : width - 2 - kindWidth - 2;
   return [
-    paint.bold(fit(`Changes since ${oneLine(changes.previous)}: ${counts.join(', ')}`, width)),
+    // Which report this run was compared with is a path worth reading whole: wrapped, not cut.
+    ...(width === undefined ? [heading] : wrap(heading, width, '  ')).map((line) => paint.bold(line)),
     ...kinds.flatMap(([kind, ids, colour]) =>
       ids.map((id) => `  ${colour(pad(kind, kindWidth))}  ${idWidth === undefined ? oneLine(id) : truncate(oneLine(id), idWidth)}`),
     ),
