@@ -103,6 +103,13 @@ describe('planner from the PSM server', () => {
     expect(ids).toContain('t1-rest');
     const syslog = plan.notTestable.find((n) => n.row === 't8-syslog');
     expect(syslog?.why).toContain('between other hosts');
+    // Each says what would test it: paths that need the same action say it in the same words.
+    expect(ntp?.verify).toMatch(/^run `psm-netcheck check` from a Linux host in the network elements' network/);
+    expect(ntp?.verify).toContain('`psm-netcheck respond`');
+    expect(syslog?.verify).not.toContain('respond');
+    const rest = plan.notTestable.find((n) => n.row === 't1-rest');
+    const otherClientPaths = plan.notTestable.filter((n) => n.row.startsWith('t1-') && n.why === rest?.why);
+    expect(new Set(otherClientPaths.map((n) => n.verify)).size).toBe(1);
     // The FTP data port 20 cannot be probed by a connect.
     expect(plan.notTestable.some((n) => n.row === 't7-ftp' && n.ports.includes('20'))).toBe(true);
   });

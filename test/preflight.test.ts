@@ -278,7 +278,7 @@ hosts:
   it('refuses a report format that cannot show the local checks', async () => {
     const run = await runCli(['preflight', '-i', join(dir, 'inventory.yaml'), '--from', 'server', '-o', join(dir, 'x.prom')]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('preflight writes json or human reports');
+    expect(run.stderr).toContain('preflight writes json, human or wide reports');
   });
 
   it('runs the same checks in process, with an injected firewall reading', async () => {

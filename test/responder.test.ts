@@ -339,9 +339,10 @@ describe('planning through the responder', () => {
   it('names the responder in what the plan cannot test', () => {
     const plan = planChecks(inventory, host('server'));
     const traps = plan.notTestable.find((n) => n.row === 't3-snmp-traps');
-    expect(traps?.why).toContain('psm-netcheck respond` on server');
-    expect(traps?.why).toContain('an NE cannot run psm-netcheck');
-    expect(plan.notTestable.find((n) => n.row === 't1-rest')?.why).toContain('check --via-responder server` from the psm-client side');
+    expect(traps?.why).toContain('inbound to server');
+    expect(traps?.verify).toContain('run `psm-netcheck respond` there and check with `--via-responder server`');
+    expect(traps?.verify).toContain('an NE cannot run psm-netcheck');
+    expect(plan.notTestable.find((n) => n.row === 't1-rest')?.verify).toMatch(/^run `psm-netcheck check` on (\S+|the psm-client side); .*`--via-responder server`/);
   });
 
   it('the CLI refuses --via-responder for an unknown host, the vantage, or without a token, before sending anything', async () => {

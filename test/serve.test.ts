@@ -79,7 +79,13 @@ paths:
       expect(reply.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
       const families = parsePrometheus(reply.body);
       const success = families.find((f) => f.name === 'psm_netcheck_probe_success');
-      expect(success?.metrics).toContainEqual(expect.objectContaining({ value: '1', labels: expect.objectContaining({ port: String(jmx.port), probe: 'tcp' }) }));
+      expect(success?.metrics).toContainEqual(
+        expect.objectContaining({ value: '1', labels: expect.objectContaining({ vantage: 'client', row: 't1-jmx', port: String(jmx.port), probe: 'tcp' }) }),
+      );
+      // Every series says which vantage it comes from, the loop's own too.
+      for (const parsed of families) {
+        for (const metric of parsed.metrics) expect(metric.labels?.vantage, parsed.name).toBe('client');
+      }
       expect(sample(families, 'psm_netcheck_runs_total')).toBeGreaterThanOrEqual(1);
       expect(sample(families, 'psm_netcheck_run_complete')).toBe(1);
       for (const name of ['psm_netcheck_runs_total', 'psm_netcheck_run_overruns_total', 'psm_netcheck_run_errors_total']) {

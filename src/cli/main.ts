@@ -48,18 +48,28 @@ const runFlagOptions = (): Option[] => [
   new Option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)'),
   new Option('--max-rate <n>', 'probes started per second in all; 0 = no limit (default: inventory, else 0)'),
 ];
+/** How the human report on stdout is laid out; it fits the terminal's width (100 columns off a terminal). */
+const humanLayoutOptions = (): Option[] => [
+  new Option('--wide', 'human report with every column of every result, nothing cut (the same as -f wide)'),
+  new Option('--verbose', 'human report: one line per passing result too, not one per path'),
+];
 const logLevel = (): Option =>
-  new Option('--log-level <level>', 'pino log level on stderr')
+  new Option('--log-level <level>', 'log level on stderr')
     .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('warn');
+const logFormat = (): Option =>
+  new Option('--log-format <format>', 'logs on stderr: sentences (pretty) on a terminal, pino JSON lines otherwise (auto), or always one of them')
+    .choices(['auto', 'pretty', 'json'])
+    .default('auto');
 
 program
   .command('check')
   .description('probe every path this host can test and report each against the expected matrix')
   .addOption(inventoryOption())
   .addOption(fromOption())
-  .option('-o, --output <[format=]file...>', 'write a report file atomically; format from the extension or given as json=, prom=, nagios=, junit=, html=, human=')
-  .addOption(new Option('-f, --format <format>', 'report on stdout').choices(['human', 'json', 'prom', 'nagios', 'junit', 'html', 'none']).default('human'))
+  .option('-o, --output <[format=]file...>', 'write a report file atomically; format from the extension or given as json=, prom=, nagios=, junit=, html=, human=, wide=')
+  .addOption(new Option('-f, --format <format>', 'report on stdout').choices(['human', 'wide', 'json', 'prom', 'nagios', 'junit', 'html', 'none']).default('human'))
+  .addOptions(humanLayoutOptions())
   .addOptions(runFlagOptions())
   .option('--only <probe...>', 'run only these probe kinds (e.g. tcp icmp)')
   .option('--compare <previous.json>', 'report what changed since a previous JSON report')
@@ -67,6 +77,7 @@ program
   .option('--via-responder <host...>', 'probe these hosts through `psm-netcheck respond` (PSM not installed there yet)')
   .option('--no-progress', 'no progress display on stderr')
   .addOption(logLevel())
+  .addOption(logFormat())
   .action(async (options) => {
     const { checkCommand } = await import('./commands/check.js');
     process.exitCode = await checkCommand(options);
@@ -79,6 +90,7 @@ program
   .addOption(fromOption())
   .option('--json', 'machine-readable output')
   .addOption(logLevel())
+  .addOption(logFormat())
   .action(async (options) => {
     const { planCommand } = await import('./commands/plan.js');
     process.exitCode = await planCommand(options);
@@ -122,6 +134,7 @@ program
   .option('--only <probe...>', 'run only these probe kinds (e.g. tcp icmp)')
   // A service's journal should say when it listens and how each run went: info, not warn.
   .addOption(logLevel().default('info'))
+  .addOption(logFormat())
   .action(async (options) => {
     const { serveCommand } = await import('./commands/serve.js');
     process.exitCode = await serveCommand(options);
@@ -133,6 +146,7 @@ program
   .option('-o, --output <file>', 'where to write the JSON report', 'psm-netcheck-demo-report.json')
   .option('--timeout <duration>', 'per-probe deadline (default 1s: every peer is local; more on a busy machine)')
   .addOption(logLevel())
+  .addOption(logFormat())
   .action(async (options) => {
     const { demoCommand } = await import('./commands/demo.js');
     process.exitCode = await demoCommand(options);
@@ -145,6 +159,7 @@ program
   .option('--for <duration>', 'stop by itself after this long, e.g. 10m')
   .option('--elements <n>', 'simulated network elements (default: one of each type, plus faulty ones)')
   .addOption(logLevel())
+  .addOption(logFormat())
   .action(async (options) => {
     const { labCommand } = await import('./commands/lab.js');
     process.exitCode = await labCommand(options);
@@ -155,13 +170,15 @@ program
   .description('before install: the ports this host must listen on (free, or taken by whom), ephemeral range, addresses, local firewall, plus the outbound checks')
   .addOption(inventoryOption())
   .addOption(fromOption())
-  .option('-o, --output <[format=]file...>', 'write a report file atomically: json or human (.json, .txt)')
-  .addOption(new Option('-f, --format <format>', 'report on stdout').choices(['human', 'json', 'none']).default('human'))
+  .option('-o, --output <[format=]file...>', 'write a report file atomically: json, human or wide (.json, .txt)')
+  .addOption(new Option('-f, --format <format>', 'report on stdout').choices(['human', 'wide', 'json', 'none']).default('human'))
+  .addOptions(humanLayoutOptions())
   .option('--via-responder <host...>', 'probe these hosts through `psm-netcheck respond` (PSM not installed there yet)')
   .addOptions(runFlagOptions())
   .option('--only <probe...>', 'run only these probe kinds in the outbound checks (e.g. tcp icmp)')
   .option('--no-progress', 'no progress display on stderr')
   .addOption(logLevel())
+  .addOption(logFormat())
   .action(async (options) => {
     const { preflightCommand } = await import('./commands/preflight.js');
     process.exitCode = await preflightCommand(options);
@@ -174,6 +191,7 @@ program
   .addOption(fromOption())
   .option('--for <duration>', 'how long to listen, e.g. 30m or 2h (at most 24h)', '30m')
   .addOption(logLevel())
+  .addOption(logFormat())
   .action(async (options) => {
     const { respondCommand } = await import('./commands/respond.js');
     process.exitCode = await respondCommand(options);

@@ -74,6 +74,11 @@ export function linesAheadFor(outputs: readonly OutputSpec[], stdoutFormat: Form
   return stdoutFormat === 'json' || outputs.some((output) => output.format === 'json') ? new JsonLinesAhead() : undefined;
 }
 
+/** How the human report is laid out: `--verbose`. Its width comes from the terminal it goes to. */
+export interface LayoutFlags {
+  readonly verbose?: boolean;
+}
+
 /**
  * Report files first (each atomically where it can be replaced), then stdout. Returns the exit code that the stdout
  * format imposes (a Nagios plugin's 0-3), if any.
@@ -83,12 +88,15 @@ export async function writeOutputs(
   outputs: readonly PreparedOutput[],
   stdoutFormat: FormatName | 'none',
   ahead?: JsonLinesAhead,
+  layout: LayoutFlags = {},
 ): Promise<number | undefined> {
   const resultLines = ahead === undefined ? {} : { resultLines: ahead };
+  const verbose = layout.verbose === true ? { verbose: true } : {};
   for (const output of outputs) {
     try {
       const formatter = FORMATTERS[output.format];
-      const options = { color: false, ...resultLines };
+      // A file has no terminal: the human report takes its default width.
+      const options = { color: false, ...resultLines, ...verbose };
       const text = formatter.chunks?.(report, options) ?? formatter.format(report, options).text;
       const target = output.target;
       if (target.mode === 'descriptor') await writeToDescriptor(target.fd, text);
@@ -98,13 +106,16 @@ export async function writeOutputs(
     }
   }
   if (stdoutFormat === 'none') return undefined;
-  const color = stdoutFormat === 'human' && process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '';
+  const forPeople = stdoutFormat === 'human' || stdoutFormat === 'wide';
+  const color = forPeople && process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '';
+  // A terminal's own width; a pipe or a file gets the default (100 columns).
+  const width = process.stdout.isTTY === true && process.stdout.columns > 0 ? { width: process.stdout.columns } : {};
   const formatter = FORMATTERS[stdoutFormat];
   if (formatter.chunks !== undefined) {
     for (const piece of formatter.chunks(report, { color, ...resultLines })) process.stdout.write(typeof piece === 'string' ? piece : Buffer.concat(piece));
     return undefined;
   }
-  const rendered: FormatOutput = formatter.format(report, { color });
+  const rendered: FormatOutput = formatter.format(report, { color, ...width, ...verbose });
   process.stdout.write(rendered.text);
   return rendered.exitCode;
 }

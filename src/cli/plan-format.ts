@@ -40,7 +40,8 @@ export function formatPlan(plan: Plan): string {
     for (const item of plan.notTestable) {
       const ports = item.ports.length > 0 ? ` ${item.transport}/${item.ports.join(',')}` : ` ${item.transport}`;
       const from = item.testableFrom.length > 0 ? `; test from ${item.testableFrom.join(', ')}` : '';
-      lines.push(`  [T${item.table}] ${item.application}${ports} ${item.from} -> ${item.to}: ${item.why}${from}`);
+      const verify = item.verify === undefined ? '' : `; to verify: ${item.verify}`;
+      lines.push(`  [T${item.table}] ${item.application}${ports} ${item.from} -> ${item.to}: ${item.why}${from}${verify}`);
     }
   }
   return `${lines.join('\n')}\n`;

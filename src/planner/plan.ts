@@ -98,14 +98,15 @@ class PlanBuilder {
     const inbound = responders.includes(this.#vantage) && otherInitiators.length > 0;
     if (inbound) {
       this.#listNotTestable(row, otherInitiators, {
-        why: `inbound to ${this.#vantage.name}: the ${row.initiator} side opens this path; ${responderHint(row, this.#vantage.name)}`,
+        why: `inbound to ${this.#vantage.name}: the ${row.initiator} side opens this path`,
+        verify: verifyFromInitiator(row, this.#vantage.name, otherInitiators),
         to: this.#vantage.name,
       });
     } else if (!vantageInitiates) {
       const to = summarizeHosts(row.responder, responders);
-      const hint = PREINSTALL_ROLES.has(row.responder) ? `; ${responderHint(row, to)}` : '';
       this.#listNotTestable(row, otherInitiators, {
-        why: `between other hosts (${row.initiator} -> ${row.responder}); ${this.#vantage.name} takes no part${hint}`,
+        why: `between other hosts: ${this.#vantage.name} takes no part`,
+        verify: verifyFromInitiator(row, PREINSTALL_ROLES.has(row.responder) ? to : undefined, otherInitiators),
         to,
       });
     }
@@ -125,6 +126,7 @@ class PlanBuilder {
         transport: path.transport,
         ports: path.ports.map(String),
         why: `declared from ${path.from}, not from ${this.#vantage.name}`,
+        verify: `run \`psm-netcheck check\` on ${path.from}`,
         testableFrom: [path.from],
       });
       return;
@@ -295,7 +297,7 @@ class PlanBuilder {
     return ofRole === undefined ? [] : hostsForRow(ofRole, row, side);
   }
 
-  #listNotTestable(row: MatrixRow, from: readonly Host[], where: { why: string; to: string }): void {
+  #listNotTestable(row: MatrixRow, from: readonly Host[], where: { why: string; verify: string; to: string }): void {
     this.#notTestable.push({
       row: row.id,
       table: row.table,
@@ -305,6 +307,7 @@ class PlanBuilder {
       transport: row.transport,
       ports: row.ports.length === 0 ? [] : [formatPorts(row.ports.map((p) => p.port))],
       why: where.why,
+      verify: where.verify,
       testableFrom: namesOf(from),
     });
   }
@@ -320,17 +323,20 @@ function rowProbe(row: MatrixRow): ProbeKind {
 /** Roles of the hosts that `psm-netcheck respond` stands in for before PSM is installed. */
 const PREINSTALL_ROLES: ReadonlySet<Role> = new Set(['psm-server', 'psm-client']);
 
-/** How to verify an inbound path before its service exists (docs/responder.md). */
-function responderHint(row: MatrixRow, to: string): string {
-  if (row.transport === 'icmp') return 'probe it from the other side';
-  const respond = `run \`psm-netcheck respond\` on ${to}, then \`psm-netcheck check --via-responder ${to}\``;
-  if (row.initiator === 'network-element') {
-    return (
-      `to verify it: ${respond} from a Linux host in the network elements' network, declared in the inventory ` +
-      'as a network-element of the same neType (an NE cannot run psm-netcheck)'
-    );
-  }
-  return `to verify it: ${respond} from the ${row.initiator} side`;
+/**
+ * How to verify a path this vantage cannot test: one line, the same for every path that needs the
+ * same action, so that reports can group by it. `responder`: the host whose service may not be
+ * installed yet, which `psm-netcheck respond` stands in for (docs/responder.md).
+ */
+function verifyFromInitiator(row: MatrixRow, responder: string | undefined, initiators: readonly Host[]): string {
+  const where =
+    row.initiator === 'network-element'
+      ? "from a Linux host in the network elements' network, declared in the inventory as a network-element " +
+        'of the same neType (an NE cannot run psm-netcheck)'
+      : `on ${initiators.length === 1 && initiators[0] !== undefined ? initiators[0].name : `the ${row.initiator} side`}`;
+  const check = `run \`psm-netcheck check\` ${where}`;
+  if (responder === undefined || row.transport === 'icmp') return check;
+  return `${check}; before PSM is installed on ${responder}, run \`psm-netcheck respond\` there and check with \`--via-responder ${responder}\``;
 }
 
 function namesOf(hosts: readonly Host[]): string[] {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Verdict } from '../core/model.js';
+import { diagnosis } from './diagnosis.js';
 import { groupBy, groupByPath, pathOf } from './paths.js';
 import { evidenceEntries, formatMs, multiLine, plural, seconds, transportPort } from './text.js';
 import type { ProbeResult, Report } from './types.js';
@@ -115,14 +116,14 @@ function gridCell(cellResults: readonly Placed[]): string {
 function failures(results: readonly Placed[]): string {
   const notable = results.filter(({ result }) => result.verdict === 'fail' || result.verdict === 'warn');
   const body =
-    notable.length === 0 ? '<p>None: every tested path works as expected.</p>' : notable.map(diagnosis).join('\n');
+    notable.length === 0 ? '<p>None: every tested path works as expected.</p>' : notable.map(diagnosisArticle).join('\n');
   return `<section id="failures">
 <h2>Failures and warnings (${notable.length})</h2>
 ${body}
 </section>`;
 }
 
-function diagnosis({ result, anchor, path }: Placed): string {
+function diagnosisArticle({ result, anchor, path }: Placed): string {
   const facts: [string, string][] = [
     ['Observed', `${result.state} (${result.reason})`],
     ['Expected', result.expected],
@@ -149,7 +150,7 @@ function diagnosis({ result, anchor, path }: Placed): string {
           .join('')}</ul>`;
   return `<article class="diagnosis v-${result.verdict}" data-path="${esc(path.key)}" data-verdict="${result.verdict}">
 <h3><span class="badge v-${result.verdict}">${result.verdict.toUpperCase()}</span> ${esc(result.application)} &middot; ${esc(result.target)} ${esc(result.address)} ${esc(transportPort(result))} <a href="#${anchor}">#</a></h3>
-<p class="message">${text(result.message)}</p>
+<p class="message">${text(diagnosis(result))}</p>
 <dl>${facts.map(([name, value]) => `<dt>${name}</dt><dd>${text(value)}</dd>`).join('')}</dl>
 ${evidenceTable}${findings}
 </article>`;
@@ -164,7 +165,7 @@ function allResults(results: readonly Placed[]): string {
       `<td>${esc(result.application)}</td><td>${esc(`${result.state} (${result.reason})`)}${
         result.expected === 'open' ? '' : ` <small>expected ${esc(result.expected)}</small>`
       }</td>` +
-      `<td class="num">${result.attempts === 0 ? '-' : esc(formatMs(result.timings.total))}</td><td class="message">${text(result.message)}</td></tr>`,
+      `<td class="num">${result.attempts === 0 ? '-' : esc(formatMs(result.timings.total))}</td><td class="message">${text(diagnosis(result))}</td></tr>`,
   );
   return `<section id="results">
 <h2>All results (${results.length})</h2>
@@ -203,7 +204,7 @@ function notTestable(report: Report): string {
     (entry) =>
       `<tr><td><code>${esc(entry.row)}</code></td><td>${esc(entry.application)}</td><td>${esc(entry.from)} &rarr; ${esc(entry.to)}</td>` +
       `<td>${esc(entry.ports.length > 0 ? `${entry.transport}/${entry.ports.join(',')}` : entry.transport)}</td>` +
-      `<td>${text(entry.why)}</td><td>${esc(entry.testableFrom.join(', ') || '-')}</td></tr>`,
+      `<td>${text(entry.verify === undefined ? entry.why : `${entry.why}. To verify: ${entry.verify}`)}</td><td>${esc(entry.testableFrom.join(', ') || '-')}</td></tr>`,
   );
   return `<section id="not-testable">
 <h2>Not testable from here (${report.notTestable.length})</h2>

@@ -1,5 +1,6 @@
 import { formatHtml } from './html.js';
 import { formatHuman } from './human.js';
+import { formatHumanWide } from './human-wide.js';
 import { formatJson, jsonChunks, type ResultLines } from './json.js';
 import { formatJunit } from './junit.js';
 import { formatNagios } from './nagios.js';
@@ -12,8 +13,12 @@ export { writeAtomically, writeThrough, writeToDescriptor } from './write-atomic
 export { OutputProblem, resolveOutputTarget, type OutputTarget } from './output-target.js';
 
 export interface FormatOptions {
-  /** ANSI colours (human format only); the CLI decides from NO_COLOR and whether stdout is a TTY. */
+  /** ANSI colours (human formats only); the CLI decides from NO_COLOR and whether stdout is a TTY. */
   readonly color: boolean;
+  /** Columns the human report fits in (a terminal's width); default 100. */
+  readonly width?: number;
+  /** The human report lists every passing result, not one line per path. */
+  readonly verbose?: boolean;
   /** Result lines already formatted during the run (./json-ahead.ts); the JSON format takes them. */
   readonly resultLines?: ResultLines;
 }
@@ -37,7 +42,14 @@ export interface Formatter {
 
 const FORMATTER_TABLE = {
   json: { extension: '.json', format: (report) => ({ text: formatJson(report) }), chunks: (report, { resultLines }) => jsonChunks(report, resultLines) },
-  human: { extension: '.txt', format: (report, { color }) => ({ text: formatHuman(report, { color }) }) },
+  human: {
+    extension: '.txt',
+    format: (report, { color, width, verbose }) => ({
+      text: formatHuman(report, { color, ...(width === undefined ? {} : { width }), ...(verbose === undefined ? {} : { verbose }) }),
+    }),
+  },
+  // Every column of every result, nothing cut. After `human`: a .txt file is the human report.
+  wide: { extension: '.txt', format: (report, { color }) => ({ text: formatHumanWide(report, { color }) }) },
   prom: { extension: '.prom', format: (report) => ({ text: formatPrometheus(report) }) },
   nagios: { extension: '.txt', format: (report) => formatNagios(report) },
   junit: { extension: '.xml', format: (report) => ({ text: formatJunit(report) }) },

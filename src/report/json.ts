@@ -159,6 +159,7 @@ function canonicalNotTestable(entry: NotTestable): NotTestable {
     transport: entry.transport,
     ports: [...entry.ports],
     why: entry.why,
+    ...(entry.verify === undefined ? {} : { verify: entry.verify }),
     testableFrom: [...entry.testableFrom],
   };
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as FastXmlParser from 'fast-xml-parser';
+import { diagnosis, observedState } from './diagnosis.js';
 import { groupByPath } from './paths.js';
 import { evidenceEntries, multiLine, oneLine, seconds, transportPort } from './text.js';
 import type { ProbeResult, Report } from './types.js';
@@ -81,13 +82,13 @@ function testCase(result: ProbeResult, pathKey: string): XmlNode {
     '@_classname': xmlText(`psm-netcheck.${pathKey}`, true),
     '@_time': seconds(result.timings.total),
   };
-  const headline = xmlText(`${observed(result)}: ${result.message}`, true);
+  const headline = xmlText(`${observedState(result)}: ${diagnosis(result)}`, true);
   if (result.verdict === 'fail') {
-    node.failure = { '@_message': headline, '@_type': xmlText(result.reason, true), '#text': diagnosis(result) };
+    node.failure = { '@_message': headline, '@_type': xmlText(result.reason, true), '#text': body(result) };
   } else if (result.verdict === 'skip') {
     node.skipped = { '@_message': headline };
   } else if (result.verdict === 'warn') {
-    node['system-out'] = { '#text': `WARN ${diagnosis(result)}` };
+    node['system-out'] = { '#text': `WARN ${body(result)}` };
   }
   return node;
 }
@@ -116,15 +117,10 @@ function interruptedSuite(report: Report): XmlNode {
   };
 }
 
-function observed(result: ProbeResult): string {
-  const expectation = result.expected === 'open' ? '' : `, expected ${result.expected}`;
-  return `${result.state} (${result.reason}${expectation})`;
-}
-
 /** The multi-line body: what was seen, why, and the evidence behind it. */
-function diagnosis(result: ProbeResult): string {
+function body(result: ProbeResult): string {
   const lines = [
-    `${observed(result)}: ${result.message}`,
+    `${observedState(result)}: ${diagnosis(result)}`,
     `id: ${result.id}`,
     `rows: ${result.rows.join(', ') || '-'}`,
     `attempts: ${result.attempts}`,

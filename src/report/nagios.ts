@@ -1,3 +1,4 @@
+import { diagnosis, observedState } from './diagnosis.js';
 import { oneLine, seconds, transportPort } from './text.js';
 import type { ProbeResult, Report } from './types.js';
 import { failuresFirst } from './verdicts.js';
@@ -55,7 +56,7 @@ function details(report: Report): string[] {
 function detailLine(result: ProbeResult): string {
   return plain(
     `${result.verdict.toUpperCase()} ${result.application} ${result.target} ${result.address} ` +
-      `${transportPort(result)}: ${result.state} (${result.reason}) - ${result.message}`,
+      `${transportPort(result)}: ${observedState(result)} - ${diagnosis(result)}`,
   );
 }
 

@@ -16,15 +16,20 @@ export interface ResultPath {
   readonly responder: Role;
   /** `psm-server -> network-element (table 3: PSM server to network element)`. */
   readonly label: string;
+  /**
+   * `T3 to NE`, `inv to server`: the label in a terminal column. The initiator is left out: it is
+   * the vantage, which the report names once.
+   */
+  readonly short: string;
 }
 
-interface SeedTable {
+export interface SeedTable {
   readonly title: string;
   /** Roles that sit on either side of this table's paths. */
   readonly sides: readonly Role[];
 }
 
-const SEED_TABLES: Readonly<Record<number, SeedTable>> = {
+export const SEED_TABLES: Readonly<Record<number, SeedTable>> = {
   1: { title: 'PSM client to PSM server', sides: ['psm-client', 'psm-server'] },
   2: { title: 'PSM server to PSM server', sides: ['psm-server'] },
   3: { title: 'PSM server to network element', sides: ['psm-server', 'network-element'] },
@@ -46,6 +51,29 @@ function initiatorRole(vantageRoles: readonly Role[], target: Role, table: SeedT
   return facing ?? vantageRoles.find((role) => sides.includes(role)) ?? vantageRoles[0] ?? 'vantage';
 }
 
+/** Role names short enough for a column; every role is here (the Record makes a new one a compile error). */
+const SHORT_ROLE: Readonly<Record<Role, string>> = {
+  'psm-server': 'server',
+  'psm-client': 'client',
+  'network-element': 'NE',
+  noc: 'NOC',
+  'radius-server': 'RADIUS',
+  'ftp-server': 'FTP',
+  'sftp-server': 'SFTP',
+  'dns-server': 'DNS',
+  'http-server': 'HTTP',
+  'ntp-server': 'NTP',
+  'syslog-server': 'syslog',
+  'tacacs-server': 'TACACS',
+};
+
+const shortRole = (role: string): string => (Object.hasOwn(SHORT_ROLE, role) ? SHORT_ROLE[role as Role] : role);
+
+/** `T3`, or `inv` for the paths only the inventory declares. */
+export function tableTag(table: number | null): string {
+  return table === null || table === 0 ? 'inv' : `T${table}`;
+}
+
 export function pathOf(result: ProbeResult, vantageRoles: readonly Role[]): ResultPath {
   // A probe that serves rows of several tables is shown once, under its first table.
   // Table 0 stands for an inventory path in NotTestable; accept it here too.
@@ -61,6 +89,7 @@ export function pathOf(result: ProbeResult, vantageRoles: readonly Role[]): Resu
     initiator,
     responder: result.targetRole,
     label: `${initiator} -> ${result.targetRole} (${where})`,
+    short: `${tableTag(table)} to ${shortRole(result.targetRole)}`,
   };
 }
 

@@ -2,56 +2,87 @@ import { VERDICTS } from '../core/model.js';
 import type { ProbeResult, Report } from './types.js';
 
 /**
- * Prometheus text exposition format (version 0.0.4), for node_exporter's textfile collector or a
- * pushgateway. Labels stay bounded: `reason` is a catalogue code, never the free-text message.
- * Skipped probes tested nothing, so they get no per-probe samples; `psm_netcheck_results`
- * still counts them.
+ * Prometheus text exposition format (version 0.0.4), for node_exporter's textfile collector, a
+ * pushgateway, or `serve`'s /metrics. As blackbox_exporter does, and as the naming guide asks
+ * (prometheus.io/docs/practices/naming):
+ * - a series' labels identify what was probed and from where, never how it went: a path that
+ *   breaks keeps its series (graphs and `for:` clauses go on) and only the value changes;
+ * - labels are ids (vantage, matrix table and row, probe kind, target, address, transport,
+ *   port), never free text such as an inventory description, so their values stay bounded;
+ * - how it went, beyond success, is the info-style series `psm_netcheck_probe_outcome_info`,
+ *   value 1, whose labels add the verdict, state, reason code and expectation: join it on the
+ *   probe's labels when an alert should say why;
+ * - base units in the name (`_seconds`), every family with HELP and TYPE; all gauges, since
+ *   each run replaces the values rather than adding to them.
+ * Skipped probes tested nothing: they have no success, duration or attempts sample, only their
+ * outcome (verdict "skip", with its reason).
  */
 export function formatPrometheus(report: Report): string {
+  const vantage: Label = ['vantage', report.vantage.name];
   const probed = report.results.filter((result) => result.verdict !== 'skip');
-  // Three families share each probe's label set: render it once.
-  const labelled = probed.map((result) => ({ result, labels: renderLabels(probeLabels(result)) }));
+  // Several families share each probe's label set: render it once.
+  const labelled = new Map(report.results.map((result) => [result, probeLabels(vantage, result)]));
+  const labelsOf = (result: ProbeResult): string => renderLabels(labelled.get(result) ?? []);
   const families: Family[] = [
     {
       name: 'psm_netcheck_probe_success',
-      help: 'Whether the path works as the matrix expects: 1 for pass or warn, 0 for fail.',
-      samples: labelled.map(({ result, labels }) => [labels, result.verdict === 'fail' ? 0 : 1]),
+      help: 'Whether the path works as the port matrix expects: 1 for pass or warn, 0 for fail.',
+      samples: probed.map((result) => [labelsOf(result), result.verdict === 'fail' ? 0 : 1]),
     },
     {
       name: 'psm_netcheck_probe_duration_seconds',
       help: 'Time the probe took over all its attempts, in seconds.',
-      samples: labelled.map(({ result, labels }) => [labels, msToSeconds(result.timings.total)]),
+      samples: probed.map((result) => [labelsOf(result), msToSeconds(result.timings.total)]),
     },
     {
       name: 'psm_netcheck_probe_attempts',
       help: 'Attempts the probe made (retries happen only after a timeout).',
-      samples: labelled.map(({ result, labels }) => [labels, result.attempts]),
+      samples: probed.map((result) => [labelsOf(result), result.attempts]),
+    },
+    {
+      name: 'psm_netcheck_probe_outcome_info',
+      help: 'Always 1: the outcome of the probe in its labels (verdict, state, reason code, expected state), to join on the probe labels.',
+      samples: report.results.map((result) => [
+        renderLabels([
+          ...(labelled.get(result) ?? []),
+          ['verdict', result.verdict],
+          ['state', result.state],
+          ['reason', result.reason],
+          ['expected', result.expected],
+        ]),
+        1,
+      ]),
     },
     {
       name: 'psm_netcheck_last_run_timestamp_seconds',
       help: 'When the run finished, in seconds since the Unix epoch.',
-      samples: [['', Date.parse(report.finishedAt) / 1000]],
+      samples: [[renderLabels([vantage]), Date.parse(report.finishedAt) / 1000]],
     },
     {
       name: 'psm_netcheck_run_duration_seconds',
       help: 'Wall-clock duration of the whole run, in seconds.',
-      samples: [['', msToSeconds(report.durationMs)]],
+      samples: [[renderLabels([vantage]), msToSeconds(report.durationMs)]],
     },
     {
       name: 'psm_netcheck_results',
       help: 'Probe results of the run by verdict.',
-      samples: VERDICTS.map((verdict) => [renderLabels([['verdict', verdict]]), report.summary[verdict]]),
+      samples: VERDICTS.map((verdict) => [renderLabels([vantage, ['verdict', verdict]]), report.summary[verdict]]),
+    },
+    {
+      name: 'psm_netcheck_not_testable_paths',
+      help: 'Paths of the port matrix for this inventory that this vantage cannot test (another vantage can).',
+      samples: [[renderLabels([vantage]), report.notTestable.length]],
     },
     {
       name: 'psm_netcheck_run_complete',
       help: '1 when every planned probe finished, 0 when the run was interrupted.',
-      samples: [['', report.complete ? 1 : 0]],
+      samples: [[renderLabels([vantage]), report.complete ? 1 : 0]],
     },
   ];
   return families.map(renderFamily).join('');
 }
 
-type Label = readonly [name: string, value: string];
+export type Label = readonly [name: string, value: string];
 /** Rendered labels (`{a="1",b="2"}`, or empty) and the value. */
 type Sample = readonly [labels: string, value: number];
 
@@ -61,26 +92,32 @@ interface Family {
   readonly samples: readonly Sample[];
 }
 
-function probeLabels(result: ProbeResult): Label[] {
+/**
+ * What was probed, from where: the same labels whatever the outcome. `table` is the vendor's
+ * table the report shows the probe under (the first of its tables; `inventory` for a path only
+ * the inventory declares), `row` its matrix rows (usually one; several joined by commas).
+ */
+function probeLabels(vantage: Label, result: ProbeResult): Label[] {
+  const tables = result.tables.filter((table) => table > 0);
   return [
+    vantage,
+    ['table', tables.length === 0 ? 'inventory' : String(Math.min(...tables))],
+    ['row', result.rows.join(',')],
+    ['probe', result.probe],
     ['target', result.target],
     ['address', result.address],
     ['transport', result.transport],
     ['port', result.port === null ? '' : String(result.port)],
-    ['probe', result.probe],
-    ['application', result.application],
-    ['reason', result.reason],
   ];
 }
 
 function renderFamily(family: Family): string {
-  // Every family is a gauge: each run replaces the values rather than adding to them.
   const lines = [`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} gauge`];
   for (const [labels, value] of family.samples) lines.push(`${family.name}${labels} ${formatValue(value)}`);
   return `${lines.join('\n')}\n`;
 }
 
-function renderLabels(labels: readonly Label[]): string {
+export function renderLabels(labels: readonly Label[]): string {
   if (labels.length === 0) return '';
   return `{${labels.map(([name, text]) => `${name}="${escapeLabelValue(text)}"`).join(',')}}`;
 }

@@ -33,7 +33,7 @@ const finding = z.object({
 const probeResult = z.object({
   id: z.string().describe('`<target>/<address>/<transport>/<port|->/<probe>`: the key for comparing runs'),
   rows: z.array(z.string()).describe('Matrix rows this probe verifies'),
-  tables: z.array(z.number().int().min(1)).describe('Seed tables of those rows; empty for inventory paths'),
+  tables: z.array(z.number().int().min(1)).describe("Tables of those rows in the vendor's port tables (1-8); empty for inventory paths"),
   application: z.string(),
   probe: z.string(),
   source: z.string().describe('Vantage host name'),
@@ -56,13 +56,14 @@ const probeResult = z.object({
 
 const notTestable = z.object({
   row: z.string(),
-  table: z.number().int().min(0).describe('Seed table of the row; 0 for a path the inventory declares'),
+  table: z.number().int().min(0).describe("Table of the row in the vendor's port tables (1-8); 0 for a path the inventory declares"),
   application: z.string(),
   from: z.string(),
   to: z.string(),
   transport,
   ports: z.array(z.string()),
-  why: z.string(),
+  why: z.string().describe('Why this vantage cannot test the path'),
+  verify: z.string().optional().describe('What would test it, one line; absent when nothing can'),
   testableFrom: z.array(z.string()).describe('Inventory hosts (or roles) from which the path could be tested'),
 });
 

@@ -40,14 +40,20 @@ export interface ProbeResult {
 /** A matrix path that this vantage cannot test, and where it could be tested from. */
 export interface NotTestable {
   readonly row: string;
-  /** Seed table of the row; 0 for a path the inventory declares. */
+  /** Table of the row in the vendor's port tables (1-8); 0 for a path the inventory declares. */
   readonly table: number;
   readonly application: string;
   readonly from: string;
   readonly to: string;
   readonly transport: Transport;
   readonly ports: readonly string[];
+  /** Why this vantage cannot test it, in words; the same for every path with the same cause. */
   readonly why: string;
+  /**
+   * What would test it, one line (`run \`psm-netcheck check\` on psm-client-1`); absent when
+   * nothing can (a port that no probe can verify). Absent in reports of versions before it.
+   */
+  readonly verify?: string;
   /** Inventory hosts (or roles) from which the path could be tested. */
   readonly testableFrom: readonly string[];
 }

@@ -1,4 +1,4 @@
-import { formatPrometheus } from '../report/prometheus.js';
+import { formatPrometheus, renderLabels } from '../report/prometheus.js';
 import type { RunLoopSnapshot } from './scheduler.js';
 
 interface LoopFamily {
@@ -11,11 +11,14 @@ interface LoopFamily {
 /**
  * `/metrics`: the last run's families (the same as `--output prom=`), then the families of the
  * serve loop itself. Before the first run finishes only the loop's are there, so a scrape never
- * shows results that do not exist yet.
+ * shows results that do not exist yet. Every series carries the `vantage` label, the loop's too:
+ * one Prometheus scraping the checkers of several vantages tells them apart, and a stale or
+ * overrunning checker is named in its alert.
  */
-export function renderMetrics(snapshot: RunLoopSnapshot): string {
+export function renderMetrics(snapshot: RunLoopSnapshot, vantage: string): string {
   const report = snapshot.lastReport === undefined ? '' : formatPrometheus(snapshot.lastReport);
-  return report + loopFamilies(snapshot).map(renderFamily).join('');
+  const labels = renderLabels([['vantage', vantage]]);
+  return report + loopFamilies(snapshot).map((family) => renderFamily(family, labels)).join('');
 }
 
 function loopFamilies(snapshot: RunLoopSnapshot): LoopFamily[] {
@@ -37,7 +40,7 @@ function loopFamilies(snapshot: RunLoopSnapshot): LoopFamily[] {
   ];
 }
 
-/** Unlabelled families with fixed names and help: nothing here needs escaping. */
-function renderFamily(family: LoopFamily): string {
-  return `# HELP ${family.name} ${family.help}\n# TYPE ${family.name} ${family.type}\n${family.name} ${family.value}\n`;
+/** Families with fixed names and help (nothing to escape there), labelled with the vantage. */
+function renderFamily(family: LoopFamily, labels: string): string {
+  return `# HELP ${family.name} ${family.help}\n# TYPE ${family.name} ${family.type}\n${family.name}${labels} ${family.value}\n`;
 }

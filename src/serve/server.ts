@@ -15,6 +15,8 @@ export interface ServerOptions {
   readonly port: number;
   readonly intervalMs: number;
   readonly snapshot: () => RunLoopSnapshot;
+  /** The vantage host's name: the `vantage` label of every series in /metrics. */
+  readonly vantage: string;
   readonly log: Logger;
   /** Monotonic clock in ms, the one the run loop uses. */
   readonly now?: () => number;
@@ -61,7 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const snapshot = options.snapshot();
     switch (path) {
       case '/metrics':
-        return { status: 200, type: PROMETHEUS, body: renderMetrics(snapshot) };
+        return { status: 200, type: PROMETHEUS, body: renderMetrics(snapshot, options.vantage) };
       case '/healthz': {
         const health = assessHealth(snapshot, options.intervalMs, clock());
         return { status: health.healthy ? 200 : 503, type: JSON_TYPE, body: `${JSON.stringify(health.body)}\n` };

@@ -5,7 +5,7 @@ import { SAMPLE_REPORT } from '../fixtures/report-sample.js';
 
 describe('format registry', () => {
   it('names every format the CLI offers', () => {
-    expect(FORMAT_NAMES).toEqual(['json', 'human', 'prom', 'nagios', 'junit', 'html']);
+    expect(FORMAT_NAMES).toEqual(['json', 'human', 'wide', 'prom', 'nagios', 'junit', 'html']);
     expect(isFormatName('prom')).toBe(true);
     expect(isFormatName('toString')).toBe(false);
   });

@@ -1,6 +1,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { REASONS } from '../../probes/reason-catalogue.js';
 import { formatJunit } from '../../src/report/junit.js';
+import type { Report } from '../../src/report/types.js';
+import { judge } from '../../src/verdict/judge.js';
 import { oneLine } from '../../src/report/text.js';
 import { HOSTILE_MESSAGE, SAMPLE_REPORT } from '../fixtures/report-sample.js';
 import { expectGolden } from './golden.js';
@@ -68,6 +71,18 @@ describe('formatJunit', () => {
     expect(failure.message).toBe(`open (unexpected-protocol): ${oneLine(HOSTILE_MESSAGE)}`);
     expect(failure['#text']).toContain('peer said <script>alert("pwned")</script>\n"quoted" & \'single\'\\r\n\\u001b[31mred');
     expect(failure['#text']).toContain('evidence banner: <script>alert(1)</script>');
+  });
+
+  it('states the observed state once: the message from the verdict step does not repeat it', () => {
+    const first = SAMPLE_REPORT.results[0];
+    if (first === undefined) throw new Error('sample has no result');
+    const facts = { state: 'open', reason: 'auth-failed', timings: { total: 1 }, message: 'the server refused the credentials of user "netcheck"' } as const;
+    const { verdict, message } = judge('open', facts, REASONS);
+    const report: Report = { ...SAMPLE_REPORT, results: [{ ...first, state: 'open', reason: 'auth-failed', verdict, message }] };
+    const failure = parseJunit(formatJunit(report)).suites.flatMap(cases)[0]?.failure as Node;
+    expect(String(failure.message).split('open (auth-failed)')).toHaveLength(2);
+    expect(String(failure['#text']).split('open (auth-failed)')).toHaveLength(2);
+    expect(failure.message).toContain('the server refused the credentials of user "netcheck"');
   });
 
   it('adds an erroring case when the run was interrupted', () => {

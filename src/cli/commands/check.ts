@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { EXIT } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
-import { createLogger, type LogLevel } from '../../log.js';
+import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
 import { compareReports } from '../../report/compare.js';
 import { readPreviousReport } from '../../report/read-previous.js';
@@ -25,11 +25,16 @@ export interface CheckFlags extends RunFlags {
   readonly lock?: string;
   readonly viaResponder?: string[];
   readonly progress: boolean;
+  /** The human report on stdout with every column (`-f wide`). */
+  readonly wide?: boolean;
+  /** The human report lists every passing result. */
+  readonly verbose?: boolean;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 export async function checkCommand(flags: CheckFlags): Promise<number> {
-  const log = createLogger(flags.logLevel);
+  const log = createLogger(flags.logLevel, flags.logFormat);
   // Everything the user gave is checked before the first packet: flags, outputs, inventory.
   const outputs = await prepareOutputs(parseOutputs(flags.output ?? []));
   const only = parseOnly(flags.only);
@@ -40,7 +45,8 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   const viaResponder = parseViaResponder(inventory, vantage, flags.viaResponder);
 
   const lock = flags.lock === undefined ? undefined : await acquireLock(flags.lock);
-  const linesAhead = linesAheadFor(outputs, flags.format);
+  const format = flags.wide === true && flags.format === 'human' ? 'wide' : flags.format;
+  const linesAhead = linesAheadFor(outputs, format);
   let report: Report;
   try {
     report = await interactiveCheck({ inventory, vantage, settings, log, only, viaResponder, progress: flags.progress, linesAhead });
@@ -49,7 +55,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   }
   if (previous !== undefined) report = { ...report, changes: compareReports(previous.report, report, previous.label) };
 
-  const imposed = await writeOutputs(report, outputs, flags.format, linesAhead);
+  const imposed = await writeOutputs(report, outputs, format, linesAhead, { verbose: flags.verbose === true });
   if (imposed !== undefined) return imposed;
   if (!report.complete) return EXIT.interrupted;
   return report.summary.fail > 0 ? EXIT.failures : EXIT.ok;

@@ -5,7 +5,7 @@ import { executeCheck } from '../../check/execute.js';
 import { EXIT } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { startLab } from '../../lab/index.js';
-import { createLogger, type LogLevel } from '../../log.js';
+import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
 import { parseOutputs, prepareOutputs, writeOutputs } from '../outputs.js';
 import { effectiveSettings } from '../../check/settings.js';
@@ -18,6 +18,7 @@ export interface DemoFlags {
   /** Per-probe deadline. @default '1s' */
   readonly timeout?: string;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface DemoFlags {
  * Exits with the check's code: 1, since the lab plants failures on purpose.
  */
 export async function demoCommand(flags: DemoFlags): Promise<number> {
-  const log = createLogger(flags.logLevel);
+  const log = createLogger(flags.logLevel, flags.logFormat);
   const outputs = await prepareOutputs(parseOutputs([`json=${resolve(flags.output)}`]));
   // Everything is local: a short deadline keeps the silent ports from stretching the demo.
   const runFlags = { timeout: flags.timeout ?? '1s', retries: '0' };

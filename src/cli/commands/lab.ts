@@ -3,13 +3,14 @@ import { resolve } from 'node:path';
 import { EXIT, NetcheckError } from '../../core/errors.js';
 import { durationSchema, LIMITS, parseFlagValue } from '../../core/settings.js';
 import { startLab } from '../../lab/index.js';
-import { createLogger, type LogLevel } from '../../log.js';
+import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 
 export interface LabFlags {
   readonly dir: string;
   readonly for?: string;
   readonly elements?: string;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 /**
@@ -18,7 +19,7 @@ export interface LabFlags {
  * then gives what `demo` gives.
  */
 export async function labCommand(flags: LabFlags): Promise<number> {
-  const log = createLogger(flags.logLevel);
+  const log = createLogger(flags.logLevel, flags.logFormat);
   const forMs = flags.for === undefined ? undefined : parseFlagValue('--for', flags.for, durationSchema(LIMITS.runForMs));
   const elements = flags.elements === undefined ? undefined : Number(flags.elements);
   if (elements !== undefined && (!Number.isInteger(elements) || elements < 1 || elements > 4000)) {

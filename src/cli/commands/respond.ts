@@ -1,7 +1,7 @@
 import { EXIT, NetcheckError } from '../../core/errors.js';
 import { durationSchema, LIMITS, parseFlagValue } from '../../core/settings.js';
 import { loadInventory } from '../../inventory/load.js';
-import { createLogger, type LogLevel } from '../../log.js';
+import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 import { responderPorts } from '../../planner/listening-ports.js';
 import { findVantage, localAddresses } from '../../planner/vantage.js';
 import type { ResponderEvent } from '../../responder/decide.js';
@@ -13,6 +13,7 @@ export interface RespondFlags {
   readonly from?: string;
   readonly for: string;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 /**
@@ -23,7 +24,7 @@ export interface RespondFlags {
  * could open no port at all.
  */
 export async function respondCommand(flags: RespondFlags): Promise<number> {
-  const log = createLogger(flags.logLevel);
+  const log = createLogger(flags.logLevel, flags.logFormat);
   const durationMs = parseFor(flags.for);
   // Only the responder's token is needed here, not the probes' credentials.
   const inventory = await loadInventory(flags.inventory, { requireSecrets: false });

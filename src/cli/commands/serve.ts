@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { executeCheck } from '../../check/execute.js';
 import { EXIT } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
-import { createLogger, type LogLevel } from '../../log.js';
+import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 import { findVantage } from '../../planner/vantage.js';
 import { parseListen } from '../../serve/listen.js';
 import { createRunLoop } from '../../serve/scheduler.js';
@@ -19,6 +19,7 @@ export interface ServeFlags extends RunFlags {
   readonly listen: string;
   readonly only?: string[];
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface ServeFlags extends RunFlags {
  * and nothing is probed nor served.
  */
 export async function serveCommand(flags: ServeFlags): Promise<number> {
-  const log = createLogger(flags.logLevel);
+  const log = createLogger(flags.logLevel, flags.logFormat);
   const intervalMs = parseInterval(flags.interval);
   const listen = parseListen(flags.listen);
   const only = parseOnly(flags.only);
@@ -43,7 +44,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   // Signals are ours from before the socket opens, so that a stop never finds a half-started server.
   const interrupt = interruptSignal(log);
   try {
-    const server = await startServer({ ...listen, intervalMs, snapshot: () => loop.snapshot(), log });
+    const server = await startServer({ ...listen, intervalMs, snapshot: () => loop.snapshot(), vantage: vantage.name, log });
     // With --listen HOST:0 this line is how a caller learns the port.
     log.info({ host: server.address.host, port: server.address.port, intervalMs, vantage: vantage.name }, 'listening');
     loop.start();
