@@ -1,5 +1,6 @@
 import { formatCoverageHtml } from './html.js';
 import { formatCoverageHuman } from './human.js';
+import { formatCoverageJson } from './json.js';
 import type { CoverageReport } from './types.js';
 
 export interface CoverageFormatOptions {
@@ -15,8 +16,7 @@ interface CoverageFormatter {
 
 const TABLE = {
   human: { extensions: ['.txt'], format: (report, options) => formatCoverageHuman(report, options) },
-  // Keys in the order of ./types.ts, as mergeReports builds them: two merges of the same reports are byte-identical.
-  json: { extensions: ['.json'], format: (report) => `${JSON.stringify(report, null, 2)}\n` },
+  json: { extensions: ['.json'], format: (report) => formatCoverageJson(report) },
   html: { extensions: ['.html', '.htm'], format: (report) => formatCoverageHtml(report) },
 } satisfies Record<string, CoverageFormatter>;
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ROLES, type Role } from '../core/model.js';
 import { esc } from '../report/html.js';
+import { MAX_HOSTS_PER_GROUP } from './host-groups.js';
 import { multiLine, plural } from '../report/text.js';
 import { PATH_STATUSES, type CoveragePath, type CoverageReport, type Observation, type PathStatus } from './types.js';
 
@@ -36,9 +37,6 @@ ${unmatched(report)}
 </html>
 `;
 }
-
-/** A role with more hosts than this is one row (or column) of the matrix: thousands of elements would not fit. */
-const MAX_HOSTS_PER_GROUP = 24;
 
 /** One row or column of the matrix: a host, or a whole role when it has too many hosts. */
 interface AxisEntry {

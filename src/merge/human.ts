@@ -1,4 +1,5 @@
 import { oneLine, plural } from '../report/text.js';
+import { hostLabels } from './host-groups.js';
 import type { CoveragePath, CoverageReport, Observation, PathStatus } from './types.js';
 
 export interface CoverageHumanOptions {
@@ -32,7 +33,8 @@ export function formatCoverageHuman(report: CoverageReport, options: CoverageHum
   section(lines, 'NOT COVERED YET, and the commands that would cover them', [...byStatus('not-covered'), ...byStatus('partial')], () => [], coverGroups);
   section(lines, 'CANNOT BE VERIFIED', byStatus('cannot-verify'), () => [], cannotGroups);
   const verified = report.paths.filter((path) => path.status === 'warn' || path.status === 'pass');
-  section(lines, 'VERIFIED', verified, options.verbose ? verifiedLine : () => [], options.verbose ? undefined : verifiedByPair);
+  const labels = hostLabels(report.hosts);
+  section(lines, 'VERIFIED', verified, options.verbose ? verifiedLine : () => [], options.verbose ? undefined : (paths) => verifiedByPair(paths, labels));
   if (report.unmatched.length > 0) {
     lines.push(`RESULTS THAT MATCH NO PATH OF THIS INVENTORY (${report.unmatched.length})`);
     for (const entry of report.unmatched.slice(0, LIST_LIMIT)) lines.push(fit(`  ${entry.id}: ${entry.why}`));
@@ -165,10 +167,11 @@ function verifiedLine(path: CoveragePath): string[] {
   return [fit(`  ${path.status.toUpperCase().padEnd(4)}  ${path.row}  ${path.from} -> ${path.to}  ${ports}  ${how}`)];
 }
 
-function verifiedByPair(paths: readonly CoveragePath[]): string[] {
+/** Verified paths counted per host pair; a role with many hosts (the elements) counts as one. */
+function verifiedByPair(paths: readonly CoveragePath[], labels: ReadonlyMap<string, string>): string[] {
   const pairs = new Map<string, CoveragePath[]>();
   for (const path of paths) {
-    const key = `${path.from} -> ${path.to}`;
+    const key = `${labels.get(path.from) ?? path.from} -> ${labels.get(path.to) ?? path.to}`;
     push(pairs, key, path);
   }
   const lines = [...pairs].map(([pair, group]) => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
 import { formatCoverageHtml } from '../../src/merge/html.js';
 import { formatCoverageHuman } from '../../src/merge/human.js';
+import { formatCoverageJson } from '../../src/merge/json.js';
 import { mergeReports } from '../../src/merge/merge.js';
 import type { CoverageReport } from '../../src/merge/types.js';
 import type { Report } from '../../src/report/types.js';
@@ -85,6 +86,28 @@ describe('the merged report for people', () => {
   it('collapses verified paths per host pair unless asked for each', () => {
     expect(text).toMatch(/ {2}client-a -> ne-stand: \d+ paths \(\d+ pass, 0 warn\), directly and through the responder/);
     expect(formatCoverageHuman(report, { verbose: true })).toMatch(/ {2}PASS {2}t4-shell {2}client-a -> ne-stand {2}tcp\/2024 {2}responder/);
+  });
+});
+
+describe('the merged report as JSON', () => {
+  it('is indented, with one line per host, path and unmatched result, and parses back to the same report', () => {
+    const text = formatCoverageJson(report);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(report)));
+    const lines = text.split('\n');
+    expect(lines.filter((line) => line.startsWith('    {"id":"')).length).toBe(report.paths.length);
+    expect(lines.filter((line) => line.startsWith('    {"name":"')).length).toBe(report.hosts.length);
+    expect(text).toMatch(/^\{\n {2}"schemaVersion": 1,\n/);
+    expect(text).toMatch(/\n {2}"unmatched": \[\]\n\}\n$/);
+  });
+});
+
+describe('a deployment with many elements, for people', () => {
+  it('counts the verified paths per role when a role has too many hosts to list', () => {
+    const hosts = Array.from({ length: 30 }, (_, i) => `  - { name: ne-${i}, role: network-element, neType: bti700, addresses: [198.51.100.${i + 10}] }`);
+    const big = parseInventory(`hosts:\n  - { name: psm1, role: psm-server, addresses: [192.0.2.10] }\n${hosts.join('\n')}\n`, 'big.yaml', '/tmp', { requireSecrets: false });
+    const text = formatCoverageHuman(mergeReports(big, [{ file: 'psm1.json', report: fakeReport(big, { from: 'psm1' }) }], { inventoryLabel: 'big.yaml' }));
+    expect(text).toContain('  psm1 -> network-element (30 hosts): 90 paths (90 pass, 0 warn), directly');
+    expect(text).not.toContain('psm1 -> ne-3:');
   });
 });
 
