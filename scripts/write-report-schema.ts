@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { coverageSchemaText } from '../src/merge/schema.js';
 import { reportSchemaText } from '../src/report/schema.js';
 import { writeAtomically } from '../src/report/write-atomic.js';
 
 /**
- * Writes schemas/report.schema.json from src/report/schema.ts. Run after a build:
- * `npx tsc -p . && node dist/scripts/write-report-schema.js`. A test checks that the committed
- * file equals what this writes.
+ * Writes schemas/report.schema.json from src/report/schema.ts, and schemas/coverage.schema.json
+ * (the merged report of `psm-netcheck merge`) from src/merge/schema.ts. Run after a build:
+ * `npx tsc -p . && node dist/scripts/write-report-schema.js`. Tests check that the committed
+ * files equal what this writes.
  */
 
 /** The package root, found from this file so that it works from scripts/ and from dist/scripts/. */
@@ -21,6 +23,8 @@ function packageRoot(): string {
   return directory;
 }
 
-const target = join(packageRoot(), 'schemas', 'report.schema.json');
-await writeAtomically(target, reportSchemaText());
-console.log(`wrote ${target}`);
+for (const [name, text] of [['report.schema.json', reportSchemaText()], ['coverage.schema.json', coverageSchemaText()]] as const) {
+  const target = join(packageRoot(), 'schemas', name);
+  await writeAtomically(target, text);
+  console.log(`wrote ${target}`);
+}

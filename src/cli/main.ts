@@ -53,6 +53,8 @@ const humanLayoutOptions = (): Option[] => [
   new Option('--wide', 'human report with every column of every result, nothing cut (the same as -f wide)'),
   new Option('--verbose', 'human report: one line per passing result too, not one per path'),
 ];
+/** A repeatable option's values, in order (`-o a.html -o b.json`). */
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const logLevel = (): Option =>
   new Option('--log-level <level>', 'log level on stderr')
     .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -97,6 +99,21 @@ program
   });
 
 program
+  .command('merge')
+  .alias('coverage')
+  .description("one answer for the deployment: the JSON reports of several vantages matched to every path of the matrix, with what is not covered yet and the command that would cover it")
+  .addOption(inventoryOption())
+  .argument('<report.json...>', 'JSON reports of `check` (or `preflight`), one or more per vantage')
+  .option('-o, --output <[format=]file>', 'also write the merged report, atomically; format from the extension (.json, .html, .txt) or given as json=, html=, human= (repeatable)', collect, [])
+  .addOption(new Option('-f, --format <format>', 'merged report on stdout').choices(['human', 'json', 'html', 'none']).default('human'))
+  .option('--verbose', 'human format: one line per verified path')
+  .addOption(logLevel())
+  .action(async (reports: string[], options) => {
+    const { mergeCommand } = await import('./commands/merge.js');
+    process.exitCode = await mergeCommand(reports, options);
+  });
+
+program
   .command('matrix')
   .description("print the expected port matrix: the vendor's port tables (PSM Networking Considerations, Tables 1-8)")
   .option('--json', 'machine-readable output')
@@ -107,8 +124,8 @@ program
 
 program
   .command('schema')
-  .description('print a JSON Schema: the inventory (for editors) or the JSON report (for monitoring)')
-  .argument('[which]', 'inventory | report', 'inventory')
+  .description('print a JSON Schema: the inventory (for editors), the JSON report (for monitoring) or the merged report')
+  .argument('[which]', 'inventory | report | coverage', 'inventory')
   .action(async (which: string) => {
     const { schemaCommand } = await import('./commands/schema.js');
     process.exitCode = schemaCommand(which);

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   E_VANTAGE_AMBIGUOUS: 'this machine matches several inventory hosts',
   /** A previous report given to --compare cannot be read. */
   E_PREVIOUS_REPORT: 'the previous report cannot be read',
+  /** A report given to `merge` cannot be read, or was not made from this inventory. */
+  E_INPUT_REPORT: 'a report to merge cannot be used',
   /** Another run holds the lock (cron overlap). */
   E_LOCKED: 'another run is in progress',
   /** An output file cannot be written. */
@@ -48,6 +50,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   E_VANTAGE_NOT_FOUND: EXIT.config,
   E_VANTAGE_AMBIGUOUS: EXIT.config,
   E_PREVIOUS_REPORT: EXIT.config,
+  E_INPUT_REPORT: EXIT.config,
   E_LOCKED: EXIT.locked,
   E_OUTPUT: EXIT.config,
   E_LAB_IN_USE: EXIT.config,

@@ -1,11 +1,13 @@
 import { EXIT, NetcheckError } from '../../core/errors.js';
 import { inventoryJsonSchema } from '../../inventory/json-schema.js';
+import { coverageSchemaText } from '../../merge/schema.js';
 import { reportSchemaText } from '../../report/schema.js';
 
-/** `psm-netcheck schema [inventory|report]`: the JSON Schemas also committed under schemas/. */
+/** `psm-netcheck schema [inventory|report|coverage]`: the JSON Schemas also committed under schemas/. */
 export function schemaCommand(which: string): number {
   if (which === 'inventory') process.stdout.write(`${JSON.stringify(inventoryJsonSchema(), null, 2)}\n`);
   else if (which === 'report') process.stdout.write(reportSchemaText());
-  else throw new NetcheckError('E_USAGE', `schema ${JSON.stringify(which)}: expected "inventory" or "report"`);
+  else if (which === 'coverage') process.stdout.write(coverageSchemaText());
+  else throw new NetcheckError('E_USAGE', `schema ${JSON.stringify(which)}: expected "inventory", "report" or "coverage"`);
   return EXIT.ok;
 }

@@ -22,6 +22,12 @@ export interface SshdOptions {
   netconf?: boolean | { ports?: readonly number[] };
   /** More sshd_config lines, appended as given. */
   extraConfig?: readonly string[];
+  /**
+   * A public key line (`ssh-ed25519 AAAA...`) that may log in as root, for tests that manage the
+   * namespace as a host (Ansible). Its authorized_keys file sits in the lab's temp directory, under
+   * /dev/shm: StrictModes is off, since sshd refuses key files below a world-writable directory.
+   */
+  rootKey?: string;
 }
 
 export interface NetconfServer {
@@ -76,6 +82,12 @@ export async function startSshd(lab: NetnsLab, host: string, options: SshdOption
     ...(netconf === undefined ? [] : [`Subsystem netconf /usr/sbin/netconf-subsystem ${socketArgs.join(' ')}`]),
     ...(options.extraConfig ?? []),
   ];
+  if (options.rootKey !== undefined) {
+    const authorizedKeys = join(dir, 'root_authorized_keys');
+    writeFileSync(authorizedKeys, `${options.rootKey.trim()}\n`, { mode: 0o600 });
+    // sshd takes the first value of a keyword: replace the default rather than append after it.
+    config.splice(config.indexOf('PermitRootLogin no'), 1, 'PermitRootLogin prohibit-password', `AuthorizedKeysFile ${authorizedKeys}`, 'StrictModes no');
+  }
   const configPath = join(dir, 'sshd_config');
   writeFileSync(configPath, `${config.join('\n')}\n`);
 
