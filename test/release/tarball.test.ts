@@ -112,7 +112,7 @@ i=0; until grep -q 'Check it:' "$out/lab.txt"; do i=$((i+1)); [ $i -lt 600 ] || 
 command=$(sed -n 's/^.*Check it:  psm-netcheck //p' "$out/lab.txt")
 status=0
 # shellcheck disable=SC2086
-timeout 150 "$psm" $command --timeout 5s --retries 1 --format json -o "junit=$out/check.xml" > "$out/check.json" 2> "$out/check.err" || status=$?
+timeout 150 "$psm" $command --timeout 5s --retries 1 --format json -o "junit=$out/check.xml" -o "wide=$out/check.txt" > "$out/check.json" 2> "$out/check.err" || status=$?
 [ "$status" -eq 1 ] || { echo "check exited $status"; cat "$out/check.err"; kill -INT "$lab"; exit 1; }
 # preflight on the same inventory (the lab's own listeners make some of its local checks fail: exit 1).
 status=0
@@ -151,8 +151,8 @@ kill -INT "$lab"; wait "$lab" || true
     expect(echoes.length).toBeGreaterThan(0);
     for (const echo of echoes) expect(echo).toMatchObject({ verdict: 'pass', evidence: { method: icmp } });
     if (user !== undefined) expect(String(echoes[0]?.evidence.rawUnavailable)).toContain('CAP_NET_RAW');
-    // The human report says which ICMP method answered.
-    expect(readFileSync(path.join(out, 'demo.txt'), 'utf8')).toMatch(icmp === 'raw-socket' ? / icmp .*\(raw socket\)$/m : / icmp .*\(ping command\)$/m);
+    // The wide human report (each result, nothing cut) says which ICMP method answered.
+    expect(readFileSync(path.join(out, 'check.txt'), 'utf8')).toMatch(icmp === 'raw-socket' ? / icmp .*\(raw socket\)$/m : / icmp .*\(ping command\)$/m);
     expect(readFileSync(path.join(out, 'preflight.txt'), 'utf8')).toMatch(/Local checks on /);
   });
 
