@@ -1,11 +1,20 @@
 import { z } from 'zod';
-import { BoundedReader, type Matcher } from './kit/bounded-reader.js';
+import { defineReasons } from '../src/core/reasons.js';
+import type { Matcher } from './kit/bounded-reader.js';
 import { PhaseClock } from '../src/core/clock.js';
-import { buildQuery, loadDnsPacket, parseResponse, type DnsPacket, type Query, type Response } from './protocols/dns/message.js';
+import {
+  buildQuery,
+  loadDnsPacket,
+  parseResponse,
+  type DnsPacket,
+  type MalformedResponse,
+  type Query,
+  type Response,
+} from './protocols/dns/message.js';
 import { libraryFailureFacts } from './kit/lazy-module.js';
-import { closeGently, connectTcp } from './kit/tcp-connect.js';
-import { endedWithoutReply, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
-import { defineProbe, type Evidence, type ProbeContext, type ProbeFacts } from '../src/core/probe.js';
+import { openTcp } from './kit/tcp-probe.js';
+import { udpProbe, type UdpOutcome } from './kit/udp-probe.js';
+import { defineProbe, type Evidence, type Outcome, type ReasonOf } from '../src/core/probe.js';
 
 const RECORD_TYPES = ['A', 'AAAA', 'SOA', 'NS', 'PTR', 'MX', 'TXT', 'CNAME', 'SRV', 'CAA'] as const;
 
@@ -43,7 +52,32 @@ const optionsSchema = z
 
 type Options = z.infer<typeof optionsSchema>;
 
-const RCODE_REASONS: Readonly<Record<string, string>> = {
+const reasons = defineReasons({
+  'dns-noerror': { outcome: 'ok', summary: 'the server answered NOERROR (with answers, or none: NODATA)' },
+  'dns-nxdomain': {
+    outcome: 'warn',
+    summary: 'service up, answer NXDOMAIN: the name does not exist there (check the query option)',
+  },
+  'dns-refused': {
+    outcome: 'warn',
+    summary: 'service up, answer REFUSED: its policy does not serve this client or name (ACL, or not authoritative and no recursion)',
+  },
+  'dns-servfail': {
+    outcome: 'warn',
+    summary: 'service up, answer SERVFAIL: it could not resolve (upstream unreachable or DNSSEC failure)',
+  },
+  'dns-other-rcode': { outcome: 'warn', summary: 'service up, answered with another error RCODE (see evidence)' },
+  'dns-tcp-failed': {
+    outcome: 'warn',
+    summary: 'UDP answered but truncated, and the TCP retry failed: large answers will not get through',
+  },
+  'dns-malformed': {
+    outcome: 'fail',
+    summary: 'the server answered this query (its ID) with a message that does not decode, e.g. a compression loop',
+  },
+});
+
+const RCODE_REASONS: Readonly<Record<string, Reason>> = {
   NOERROR: 'dns-noerror',
   NXDOMAIN: 'dns-nxdomain',
   REFUSED: 'dns-refused',
@@ -60,65 +94,39 @@ const dnsProbe = defineProbe({
   transport: 'udp',
   summary: 'DNS query to the server itself: RCODE, answers, AA/RA flags; TCP when truncated',
   optionsSchema,
-  reasons: {
-    'dns-noerror': { outcome: 'ok', summary: 'the server answered NOERROR (with answers, or none: NODATA)' },
-    'dns-nxdomain': {
-      outcome: 'warn',
-      summary: 'service up, answer NXDOMAIN: the name does not exist there (check the query option)',
-    },
-    'dns-refused': {
-      outcome: 'warn',
-      summary: 'service up, answer REFUSED: its policy does not serve this client or name (ACL, or not authoritative and no recursion)',
-    },
-    'dns-servfail': {
-      outcome: 'warn',
-      summary: 'service up, answer SERVFAIL: it could not resolve (upstream unreachable or DNSSEC failure)',
-    },
-    'dns-other-rcode': { outcome: 'warn', summary: 'service up, answered with another error RCODE (see evidence)' },
-    'dns-tcp-failed': {
-      outcome: 'warn',
-      summary: 'UDP answered but truncated, and the TCP retry failed: large answers will not get through',
-    },
-  },
+  reasons,
   async prepare() {
     await loadDnsPacket();
   },
   async run(target, ctx) {
     // Before the clock starts: only the first probe of the process waits for it, and not on the network.
     const library = await loadDnsPacket();
-    const clock = new PhaseClock();
-    if (!library.ok) return libraryFailureFacts(library, clock);
+    if (!library.ok) return libraryFailureFacts(library, new PhaseClock());
     const codec = library.module;
     const port = target.port ?? 53;
-    const opened = await UdpExchange.open(target.address, port, ctx, clock);
-    if (!opened.ok) return udpFailureFacts(opened, clock);
-    const exchange = opened.exchange;
-    let udpBytes = 0;
-    try {
+    return udpProbe(target, ctx, { port }, async (udp): Promise<UdpOutcome<Reason>> => {
       const query = buildQuery(codec, ctx.options.query, ctx.options.type, ctx.options.recursionDesired, ctx.options.edns);
-      const sent = await exchange.send(query.packet);
-      if (sent !== undefined) return udpFailureFacts(sent, clock, exchange);
-      const received = await exchange.receive((datagram) => parseResponse(codec, datagram, query));
+      const received = await udp.ask(query.packet, (datagram) => parseResponse(codec, datagram, query));
       if (received.end !== 'reply') {
-        return endedWithoutReply(received, exchange, clock, {
-          message: 'no answer: filtered, down, or a forwarder still waiting on a dead upstream',
-        });
+        return udp.withoutReply(received, { message: 'no answer: filtered, down, or a forwarder still waiting on a dead upstream' });
       }
-      clock.mark('udp');
-      udpBytes = exchange.bytesRead;
-      const extra = exchange.evidence();
-      exchange.close();
-      if (!received.value.truncated || !ctx.options.tcpFallback) {
-        return answered(received.value, 'udp', clock, udpBytes, ctx.options, extra);
-      }
-      return await overTcp(codec, exchange.ip, port, query, ctx, clock, udpBytes, received.value);
-    } finally {
-      exchange.close();
-    }
+      udp.clock.mark('udp');
+      const response = received.value;
+      if ('malformed' in response) return malformed(response, 'udp', udp.exchange.evidence());
+      const extra = udp.exchange.evidence();
+      if (!response.truncated || !ctx.options.tcpFallback) return answered(response, 'udp', ctx.options, extra);
+      const udpBytes = udp.bytesRead;
+      udp.exchange.close();
+      return overTcp(codec, udp.ip, port, query, ctx.options, { signal: ctx.signal, maxBytes: Math.max(0, ctx.maxBytes - udpBytes) }, udp.clock, udpBytes, response);
+    });
   },
 });
 
 export default dnsProbe;
+
+// ---- helpers ----
+
+type Reason = ReasonOf<typeof reasons>;
 
 /** DNS over TCP: a 2-octet length, then the message (RFC 1035 §4.2.2). */
 const lengthPrefixed: Matcher = (buffer) => {
@@ -127,59 +135,61 @@ const lengthPrefixed: Matcher = (buffer) => {
   return buffer.length >= length ? length : -1;
 };
 
+/** The query again over TCP, after a truncated UDP answer; the TCP answer must not be truncated in turn. */
 async function overTcp(
   codec: DnsPacket,
   ip: string,
   port: number,
   query: Query,
-  ctx: ProbeContext<Options>,
+  options: Options,
+  budget: { readonly signal: AbortSignal; readonly maxBytes: number },
   clock: PhaseClock,
   udpBytes: number,
   truncated: Response,
-): Promise<ProbeFacts> {
-  const tcpFailed = (message: string, bytesRead: number): ProbeFacts => ({
+): Promise<UdpOutcome<Reason>> {
+  const tcpFailed = (message: string, bytesRead: number): UdpOutcome<Reason> => ({
     state: 'open',
     reason: 'dns-tcp-failed',
     message: `UDP answer truncated (${truncated.rcode}); over TCP: ${message}`,
-    timings: clock.done(),
     bytesRead,
     evidence: { rcode: truncated.rcode, truncated: true, transport: 'udp' },
   });
-  const connected = await connectTcp(ip, port, ctx.signal, clock);
-  if (!connected.ok) {
-    if (connected.reason === 'aborted') return { state: 'error', reason: 'aborted', message: 'run interrupted', timings: clock.done() };
-    return tcpFailed(`${connected.state} (${connected.reason})`, udpBytes);
+  const opened = await openTcp(ip, port, budget, clock);
+  if (!opened.ok) {
+    if (opened.reason === 'aborted') return { state: 'error', reason: 'aborted', message: 'run interrupted' };
+    return tcpFailed(`${opened.state} (${opened.reason})`, udpBytes);
   }
-  const socket = connected.socket;
-  const reader = new BoundedReader(socket, Math.max(0, ctx.maxBytes - udpBytes));
+  const { conn } = opened;
   try {
     const length = Buffer.alloc(2);
     length.writeUInt16BE(query.packet.length);
-    socket.write(Buffer.concat([length, query.packet]));
-    const read = await reader.read(lengthPrefixed, ctx.signal);
-    const bytesRead = udpBytes + reader.bytesRead;
+    conn.write(Buffer.concat([length, query.packet]));
+    const read = await conn.reader.read(lengthPrefixed, conn.signal);
+    const bytesRead = udpBytes + conn.bytesRead;
     switch (read.end) {
       case 'matched': {
         clock.mark('tcp');
         const response = parseResponse(codec, read.data.subarray(2), query);
         if (response === undefined) return tcpFailed('the reply is not an answer to the query', bytesRead);
-        return answered(response, 'tcp', clock, bytesRead, ctx.options, {});
+        if ('malformed' in response) return { ...malformed(response, 'tcp', {}), bytesRead };
+        // TCP carries the whole answer (RFC 7766 §6.2.1): TC set here is a broken server, not an answer.
+        if (response.truncated) return tcpFailed(`the answer is truncated again (TC set over TCP, ${response.answers.length} answer(s))`, bytesRead);
+        return { ...answered(response, 'tcp', options, {}), bytesRead };
       }
       case 'limit':
-        return { state: 'open', reason: 'response-too-large', message: 'the TCP answer exceeds the byte limit', timings: clock.done(), bytesRead };
+        return { state: 'open', reason: 'response-too-large', message: 'the TCP answer exceeds the byte limit', bytesRead };
       case 'aborted':
-        return { state: 'error', reason: 'aborted', message: 'run interrupted', timings: clock.done(), bytesRead };
+        return { state: 'error', reason: 'aborted', message: 'run interrupted', bytesRead };
       case 'timeout':
         return tcpFailed('no answer before the deadline', bytesRead);
       default:
         return tcpFailed(`connection ended (${read.errorCode ?? read.end})`, bytesRead);
     }
   } finally {
-    closeGently(socket);
+    conn.close();
   }
 }
-
-function answered(response: Response, transport: 'udp' | 'tcp', clock: PhaseClock, bytesRead: number, options: Options, extra: Evidence): ProbeFacts {
+function answered(response: Response, transport: 'udp' | 'tcp', options: Options, extra: Evidence): Outcome<Reason> {
   const reason = RCODE_REASONS[response.rcode] ?? 'dns-other-rcode';
   const evidence: Evidence = {
     rcode: response.rcode,
@@ -197,5 +207,15 @@ function answered(response: Response, transport: 'udp' | 'tcp', clock: PhaseCloc
     response.rcode === 'NOERROR'
       ? `${question}: ${response.answers.length} answer(s) over ${transport.toUpperCase()}`
       : `service up, answer ${response.rcode} for ${question}${detail}`;
-  return { state: 'open', reason, message, timings: clock.done(), bytesRead, evidence };
+  return { state: 'open', reason, message, evidence };
+}
+
+/** The server's answer to this query does not decode: reported at once, not waited on. */
+function malformed(response: MalformedResponse, transport: 'udp' | 'tcp', extra: Evidence): Outcome<Reason> {
+  return {
+    state: 'open',
+    reason: 'dns-malformed',
+    message: `the answer to this query is malformed: ${response.malformed}`,
+    evidence: { transport, ...extra },
+  };
 }

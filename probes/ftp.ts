@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { defineReasons } from '../src/core/reasons.js';
-import { BoundedReader } from './kit/bounded-reader.js';
-import { PhaseClock } from '../src/core/clock.js';
-import { closeAfter } from './kit/close.js';
-import { readFtpReply, type FtpReply } from './protocols/ftp/reply.js';
+import { BannerExchange, stepEndFacts, streamEnded, type ExpectStep, type Step, type StepResult } from './kit/banner-exchange.js';
 import { printable } from './kit/printable.js';
-import { readEndFacts } from './kit/read-end.js';
-import { connectFailureFacts, connectTcp } from './kit/tcp-connect.js';
-import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.js';
+import { tcpProbe } from './kit/tcp-probe.js';
+import { plainTextChannel } from './kit/text-channel.js';
+import { firstLine, FTP_REPLY, NOT_FTP, parseFtpReply, PRELIMINARY, type FtpReply } from './protocols/ftp/reply.js';
+import { defineProbe, type Evidence, type Outcome, type ReasonOf } from '../src/core/probe.js';
 
 const reasons = defineReasons({
   'ftp-ok': { outcome: 'ok', summary: 'the FTP server greeted with 220' },
@@ -39,8 +37,11 @@ const optionsSchema = z
   })
   .strict();
 
+type Reason = ReasonOf<typeof reasons>;
+
 /** RFC 959 allows a 120 ("ready in nnn minutes") before the 220; more than a few is not FTP. */
-const MAX_PRELIMINARY = 3;
+const GREETING: ExpectStep = { expect: FTP_REPLY, reject: NOT_FTP, skip: PRELIMINARY, maxSkips: 3, phase: 'greeting' };
+const QUIT: readonly Step[] = [{ send: 'QUIT\r\n' }, { expect: FTP_REPLY, reject: NOT_FTP, phase: 'quit' }];
 
 /**
  * FTP (RFC 959 §5.4): the server speaks first with 220, or 120 then 220, or 421. The probe reads
@@ -53,58 +54,28 @@ const ftpProbe = defineProbe({
   summary: 'FTP greeting (220 / 120+220 / 421 / 500 OOPS), then QUIT; never logs in',
   optionsSchema,
   reasons,
-  async run(target, ctx) {
-    const clock = new PhaseClock();
-    const connected = await connectTcp(target.address, target.port ?? 21, ctx.signal, clock);
-    if (!connected.ok) return connectFailureFacts(connected, clock);
-    const socket = connected.socket;
-    const reader = new BoundedReader(socket, ctx.maxBytes);
-    const finish = (facts: Omit<ProbeFacts, 'timings' | 'bytesRead'>): ProbeFacts => {
-      closeAfter(socket, reader.bytesRead, ctx.maxBytes);
-      return { ...facts, timings: clock.done(), bytesRead: reader.bytesRead };
-    };
+  run: (target, ctx) =>
+    tcpProbe(target, ctx, { port: 21 }, async (conn) => {
+      const exchange = new BannerExchange(plainTextChannel(conn), conn.clock, conn.signal);
+      const greeting = await exchange.expect(GREETING);
+      const base: Evidence = greeting.skipped.length > 0 ? { preliminary: printable(greeting.skipped.join('\n')) } : {};
+      if (greeting.end !== 'matched') return unfinished(greeting, base);
 
-    const preliminary: string[] = [];
-    let greeting: FtpReply = await readFtpReply(reader, ctx.signal);
-    while (greeting.kind === 'reply' && greeting.code === 120 && preliminary.length < MAX_PRELIMINARY) {
-      preliminary.push(...greeting.lines);
-      greeting = await readFtpReply(reader, ctx.signal);
-    }
-    clock.mark('greeting');
-    const base: Evidence = preliminary.length > 0 ? { preliminary: printable(preliminary.join('\n')) } : {};
-
-    if (greeting.kind === 'end') {
-      const partial = partialReply(greeting);
-      if (partial) return finish(classifyGreeting(partial, base, 'the greeting was cut off'));
-      if (greeting.end === 'timeout' && preliminary.length > 0) {
-        return finish({ state: 'open', reason: 'ftp-delayed', message: 'got 120 but no 220 before the deadline', evidence: base });
-      }
-      if (greeting.end === 'eof' && greeting.lines.length > 0) return finish(notFtp(greeting.lines[0] ?? '', base));
-      return finish({ ...readEndFacts(greeting.end, 'greeting', greeting.errorCode), evidence: base });
-    }
-    if (greeting.kind === 'malformed') return finish(notFtp(greeting.line, base));
-
-    const facts = classifyGreeting(greeting, base);
-    if (greeting.code !== 220 || !ctx.options.quit) return finish(facts);
-
-    socket.write('QUIT\r\n');
-    const quit = await readFtpReply(reader, ctx.signal);
-    clock.mark('quit');
-    const quitReply = quit.kind === 'reply' ? quit.code : null;
-    return finish({ ...facts, evidence: { ...facts.evidence, quitReply } });
-  },
+      const facts = classifyGreeting(parseFtpReply(greeting.text), base);
+      if (facts.reason !== 'ftp-ok' || !ctx.options.quit) return facts;
+      const quit = await exchange.run(QUIT);
+      const quitReply = quit.end === 'matched' ? parseFtpReply(quit.text).code : null;
+      return { ...facts, evidence: { ...facts.evidence, quitReply } };
+    }),
 });
 
 export default ftpProbe;
 
 // ---- helpers ----
 
-type Reply = Extract<FtpReply, { kind: 'reply' }>;
-
-function classifyGreeting(reply: Reply, base: Evidence, cut?: string): Omit<ProbeFacts, 'timings'> {
+function classifyGreeting(reply: FtpReply, base: Evidence): Outcome<Reason> {
   const evidence: Evidence = { ...base, code: reply.code, greeting: printable(reply.lines.join('\n')) };
-  const note = cut === undefined ? {} : { message: cut };
-  if (reply.code === 220) return { state: 'open', reason: 'ftp-ok', evidence, ...note };
+  if (reply.code === 220) return { state: 'open', reason: 'ftp-ok', evidence };
   if (reply.code === 421) {
     return { state: 'open', reason: 'ftp-unavailable', message: printable(reply.lines[0] ?? '', 120), evidence };
   }
@@ -120,19 +91,19 @@ function classifyGreeting(reply: Reply, base: Evidence, cut?: string): Omit<Prob
   };
 }
 
-/** A reply cut off by a close or the deadline still counts when its first line carries a code. */
-function partialReply(ended: Extract<FtpReply, { kind: 'end' }>): Reply | undefined {
-  const first = ended.lines[0];
-  const code = first === undefined ? undefined : /^(\d{3})[ -]/.exec(first)?.[1];
-  return code === undefined ? undefined : { kind: 'reply', code: Number(code), lines: ended.lines };
-}
-
-function notFtp(line: string, base: Evidence): Omit<ProbeFacts, 'timings'> {
-  const firstLine = printable(line, 120);
-  return {
-    state: 'open',
-    reason: 'unexpected-protocol',
-    message: 'the greeting is no FTP reply',
-    evidence: { ...base, firstLine },
-  };
+/**
+ * A greeting that did not complete. An unfinished reply is no reply, whatever its code: a `220-`
+ * block without its `220 ` line (a stalled or hostile server) never passes. What arrived of it is
+ * kept as evidence.
+ */
+function unfinished(greeting: StepResult, base: Evidence): Outcome<Reason> {
+  if (streamEnded(greeting)) {
+    if (greeting.end === 'timeout' && greeting.bytes === 0 && greeting.skipped.length > 0) {
+      return { state: 'open', reason: 'ftp-delayed', message: 'got 120 but no 220 before the deadline', evidence: base };
+    }
+    const partial: Evidence = greeting.text === '' ? {} : { greeting: printable(greeting.text) };
+    return { ...stepEndFacts(greeting, 'greeting'), evidence: { ...base, ...partial } };
+  }
+  const line = printable(firstLine(greeting.text), 120);
+  return { state: 'open', reason: 'unexpected-protocol', message: 'the greeting is no FTP reply', evidence: { ...base, firstLine: line } };
 }

@@ -2,18 +2,16 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { z } from 'zod';
 import { defineReasons } from '../src/core/reasons.js';
-import { BoundedReader, type ReadResult } from './kit/bounded-reader.js';
-import { ByteBudgetStream } from './kit/byte-budget-stream.js';
+import type { BoundedReader, ReadResult } from './kit/bounded-reader.js';
 import { inspectCertificate, type CertificateIssue, type CertificateReport } from './protocols/http/certificate.js';
 import { PhaseClock } from '../src/core/clock.js';
-import { closeAfter } from './kit/close.js';
 import { errorText } from '../src/core/errno.js';
 import { headMatcher, looksLikeTls, parseHead, requestText, type ResponseHead } from './protocols/http/head.js';
 import { printable } from './kit/printable.js';
 import { readEndFacts } from './kit/read-end.js';
-import { connectFailureFacts, connectTcp } from './kit/tcp-connect.js';
+import { tcpProbe, type TcpConversation } from './kit/tcp-probe.js';
 import { classifyTlsError, tlsHandshake, type TlsFailure } from './protocols/http/tls-handshake.js';
-import { defineProbe, type Evidence, type Finding, type ProbeFacts } from '../src/core/probe.js';
+import { defineProbe, type Evidence, type Finding, type Outcome, type ProbeTarget, type ReasonOf } from '../src/core/probe.js';
 
 const reasons = defineReasons({
   'http-ok': { outcome: 'ok', summary: 'the web service answered with a 2xx or 3xx status' },
@@ -95,54 +93,19 @@ const httpProbe = defineProbe({
   optionsSchema,
   reasons,
   async run(target, ctx) {
-    const clock = new PhaseClock();
     const options = ctx.options;
     const port = target.port ?? 80;
     const tls = options.scheme === 'https' || (options.scheme === 'auto' && HTTPS_PORTS.has(port));
-    const scheme = tls ? 'https' : 'http';
 
     let ca: string[] | undefined;
     if (tls && options.caFile !== '') {
       try {
         ca = [await readFile(options.caFile, 'utf8')];
       } catch (error) {
-        return { state: 'error', reason: 'local-error', message: `caFile: ${errorText(error)}`, timings: clock.done() };
+        return { state: 'error', reason: 'local-error', message: `caFile: ${errorText(error)}`, timings: new PhaseClock().done() };
       }
     }
-
-    const connected = await connectTcp(target.address, port, ctx.signal, clock);
-    if (!connected.ok) return connectFailureFacts(connected, clock);
-
-    const isName = net.isIP(target.address) === 0;
-    const reference = options.serverName !== '' ? options.serverName : target.address;
-    let stream = connected.socket;
-    let budget: ByteBudgetStream | undefined;
-    let certificate: CertificateReport | undefined;
-
-    if (tls) {
-      budget = new ByteBudgetStream(connected.socket, ctx.maxBytes);
-      const servername = options.serverName !== '' ? options.serverName : isName ? target.address : undefined;
-      const handshake = await tlsHandshake(budget, { ...(servername ? { servername } : {}), ...(ca ? { ca } : {}) }, ctx.signal);
-      clock.mark('tls');
-      if (!handshake.ok) {
-        return { ...handshakeFailure(handshake.failure, budget), timings: clock.done(), bytesRead: budget.bytesRead };
-      }
-      stream = handshake.socket;
-      certificate = inspectCertificate(handshake.socket, reference, options.certWarnDays);
-    }
-
-    const reader = new BoundedReader(stream, ctx.maxBytes);
-    stream.once('data', () => clock.mark('firstByte'));
-    stream.write(requestText({ method: options.method, path: options.path, host: reference, port, defaultPort: tls ? 443 : 80 }));
-    const { result, head } = await readFinalHead(reader, ctx.signal);
-    if (head && result.end === 'matched') clock.mark('headers');
-    const bytesRead = budget?.bytesRead ?? reader.bytesRead;
-    closeAfter(stream, bytesRead, ctx.maxBytes);
-
-    const base: Evidence = { scheme, ...certificate?.evidence };
-    const issues = certificate?.issues ?? [];
-    const facts = headFacts(result, head, budget, options, base, issues);
-    return { ...facts, timings: clock.done(), bytesRead };
+    return tcpProbe(target, ctx, { port }, (conn) => request(conn, target, options, tls, ca));
   },
 });
 
@@ -150,7 +113,34 @@ export default httpProbe;
 
 // ---- helpers ----
 
-type Facts = Omit<ProbeFacts, 'timings' | 'bytesRead'>;
+type Reason = ReasonOf<typeof reasons>;
+type Facts = Outcome<Reason>;
+
+/** The request and the response head, over TLS first when `tls`. */
+async function request(conn: TcpConversation, target: ProbeTarget, options: Options, tls: boolean, ca: string[] | undefined): Promise<Facts> {
+  const port = target.port ?? 80;
+  const isName = net.isIP(target.address) === 0;
+  const reference = options.serverName !== '' ? options.serverName : target.address;
+  let certificate: CertificateReport | undefined;
+
+  if (tls) {
+    const servername = options.serverName !== '' ? options.serverName : isName ? target.address : undefined;
+    const handshake = await tlsHandshake(conn.budgetStream(), { ...(servername ? { servername } : {}), ...(ca ? { ca } : {}) }, conn.signal);
+    conn.clock.mark('tls');
+    if (!handshake.ok) return handshakeFailure(handshake.failure, conn.budgetExhausted);
+    conn.upgrade(handshake.socket);
+    certificate = inspectCertificate(handshake.socket, reference, options.certWarnDays);
+  }
+
+  const reader = conn.reader;
+  conn.stream.once('data', () => conn.clock.mark('firstByte'));
+  conn.write(requestText({ method: options.method, path: options.path, host: reference, port, defaultPort: tls ? 443 : 80 }));
+  const { result, head } = await readFinalHead(reader, conn.signal);
+  if (head && result.end === 'matched') conn.clock.mark('headers');
+
+  const base: Evidence = { scheme: tls ? 'https' : 'http', ...certificate?.evidence };
+  return headFacts(result, head, conn.budgetExhausted, options, base, certificate?.issues ?? []);
+}
 
 /** Interim 1xx responses (103 Early Hints, a stray 100) precede the final one; a few at most. */
 const MAX_INTERIM = 4;
@@ -170,7 +160,7 @@ async function readFinalHead(
 function headFacts(
   result: ReadResult,
   head: ResponseHead | undefined,
-  budget: ByteBudgetStream | undefined,
+  exhausted: boolean,
   options: Options,
   base: Evidence,
   issues: readonly CertificateIssue[],
@@ -178,27 +168,33 @@ function headFacts(
   const allFindings = issues.map(toFinding);
   const withFindings = (facts: Facts): Facts => (allFindings.length > 0 ? { ...facts, findings: allFindings } : facts);
 
-  if (budget?.exhausted) {
+  if (exhausted) {
     return withFindings({ ...readEndFacts('limit', 'HTTP response'), evidence: base });
   }
   if (head === undefined) {
     if (result.end === 'reset' && result.errorCode?.startsWith('ERR_SSL_')) {
       // An alert after the handshake: TLS 1.3 servers send certificate_required only now.
       const failure = classifyTlsError(Object.assign(new Error(result.errorCode), { code: result.errorCode }));
-      return withFindings({ ...handshakeFailure(failure, budget), evidence: { ...base, ...tlsFailureEvidence(failure) } });
+      return withFindings({ ...handshakeFailure(failure, exhausted), evidence: { ...base, ...tlsFailureEvidence(failure) } });
     }
-    if (result.data.length > 0 && result.end !== 'aborted' && result.end !== 'limit') {
-      return withFindings(notHttp(result.data, base, options));
-    }
-    return withFindings({ ...readEndFacts(result.end === 'matched' ? 'eof' : result.end, 'HTTP response', result.errorCode), evidence: base });
+    // headMatcher hands over bytes that cannot start a response: another protocol.
+    if (result.end === 'matched' && result.data.length > 0) return withFindings(notHttp(result.data, base, options));
+    // Otherwise what arrived could still have become a response: closed after N bytes, incomplete...
+    const end = result.end === 'matched' ? 'eof' : result.end;
+    return withFindings({ ...readEndFacts(end, 'HTTP response', result.errorCode, result.data.length), evidence: base });
   }
 
   const evidence: Evidence = { ...base, ...headEvidence(head) };
-  const validity = issues.find((issue) => issue.code === 'cert-expired' || issue.code === 'cert-not-yet-valid');
-  const expiring = issues.find((issue) => issue.code === 'cert-expiring');
   const statusLine = `${head.status} ${printable(head.statusText, 60)}`.trim();
-  const incomplete = result.end === 'matched' ? '' : ' (header block cut off)';
-  let reason: string;
+  if (result.end !== 'matched') {
+    // A header block that never ends is no response, whatever its status line says.
+    const ended = readEndFacts(result.end, 'header block', result.errorCode, result.data.length);
+    return withFindings({ ...ended, message: `HTTP ${statusLine}, but ${lowerFirst(ended.message)}`, evidence });
+  }
+  const validity = issues.find((issue): issue is CertificateIssue & { readonly code: 'cert-expired' | 'cert-not-yet-valid' } =>
+    issue.code === 'cert-expired' || issue.code === 'cert-not-yet-valid');
+  const expiring = issues.find((issue): issue is CertificateIssue & { readonly code: 'cert-expiring' } => issue.code === 'cert-expiring');
+  let reason: Reason;
   let message: string;
   // The certificate's validity outranks the status: a client that verifies would never see it.
   if (validity) [reason, message] = [validity.code, `${validity.message}; HTTP ${statusLine}`];
@@ -209,10 +205,14 @@ function headFacts(
   return {
     state: 'open',
     reason,
-    message: message + incomplete,
+    message,
     evidence,
     ...(findings.length > 0 ? { findings } : {}),
   };
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 function headEvidence(head: ResponseHead): Evidence {
@@ -241,9 +241,9 @@ function notHttp(data: Buffer, base: Evidence, options: Options): Facts {
   };
 }
 
-function handshakeFailure(failure: TlsFailure, budget: ByteBudgetStream | undefined): Facts {
+function handshakeFailure(failure: TlsFailure, exhausted: boolean): Facts {
   const evidence: Evidence = { scheme: 'https', ...tlsFailureEvidence(failure) };
-  if (budget?.exhausted) return { ...readEndFacts('limit', 'TLS handshake'), evidence };
+  if (exhausted) return { ...readEndFacts('limit', 'TLS handshake'), evidence };
   switch (failure.kind) {
     case 'alert':
       return {

@@ -8,7 +8,7 @@ import type { EchoResult } from './protocols/icmp/echo.js';
 import { isTimeExceeded, type IpFamily } from './protocols/icmp/packet.js';
 import { echoRaw, loadRawSocket } from './protocols/icmp/raw.js';
 import { connectFailureFacts, resolveAddress } from './kit/tcp-connect.js';
-import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.js';
+import { defineProbe, type Evidence, type ProbeFacts, type ReasonOf } from '../src/core/probe.js';
 
 /**
  * ICMP echo (ping): one request, one answer. Through a raw socket shared by all pings of the
@@ -112,13 +112,13 @@ export default icmpProbe;
 const METHOD_TEXT: Readonly<Record<Method, string>> = { 'raw-socket': 'raw socket', 'ping-command': 'ping command' };
 
 /** The method used, at the end of the message: the human report shows messages, not evidence. */
-function withMethod(facts: ProbeFacts): ProbeFacts {
+function withMethod<Reason extends string>(facts: ProbeFacts<Reason>): ProbeFacts<Reason> {
   const method = facts.evidence?.method;
   if (method !== 'raw-socket' && method !== 'ping-command') return facts;
   return { ...facts, message: `${facts.message} (${METHOD_TEXT[method]})` };
 }
 
-function factsOf(result: EchoResult, family: IpFamily, base: Evidence, clock: PhaseClock): ProbeFacts {
+function factsOf(result: EchoResult, family: IpFamily, base: Evidence, clock: PhaseClock): ProbeFacts<ReasonOf<typeof ICMP_REASONS>> {
   const timings = clock.done();
   switch (result.kind) {
     case 'reply':

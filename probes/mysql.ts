@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import { defineReasons } from '../src/core/reasons.js';
-import { BoundedReader } from './kit/bounded-reader.js';
-import { PhaseClock } from '../src/core/clock.js';
-import { closeAfter } from './kit/close.js';
 import { CLIENT_SSL, COM_QUIT_AFTER_GREETING, greetingMatcher, parseGreeting } from './protocols/mysql/packet.js';
 import { printable } from './kit/printable.js';
 import { readEndFacts } from './kit/read-end.js';
-import { connectFailureFacts, connectTcp } from './kit/tcp-connect.js';
-import { defineProbe, type ProbeFacts } from '../src/core/probe.js';
+import { tcpProbe } from './kit/tcp-probe.js';
+import { defineProbe, type Outcome, type ReasonOf } from '../src/core/probe.js';
 
 const reasons = defineReasons({
   'mysql-ok': { outcome: 'ok', summary: 'the MySQL/MariaDB server sent its handshake greeting' },
@@ -34,6 +31,8 @@ const optionsSchema = z
       .describe('After the greeting send COM_QUIT (sequence 1) before FIN; false closes with FIN alone'),
   })
   .strict();
+
+type Reason = ReasonOf<typeof reasons>;
 
 const ERROR_REASONS: Readonly<Record<number, keyof typeof reasons>> = {
   1130: 'host-not-allowed',
@@ -65,56 +64,45 @@ const mysqlProbe = defineProbe({
   summary: 'MySQL/MariaDB greeting: version and capabilities, or the refusal (1130, 1129, 1040); never logs in',
   optionsSchema,
   reasons,
-  async run(target, ctx) {
-    const clock = new PhaseClock();
-    const connected = await connectTcp(target.address, target.port ?? 3306, ctx.signal, clock);
-    if (!connected.ok) return connectFailureFacts(connected, clock);
-    const socket = connected.socket;
-    const reader = new BoundedReader(socket, ctx.maxBytes);
-    const finish = (facts: Omit<ProbeFacts, 'timings' | 'bytesRead'>): ProbeFacts => {
-      closeAfter(socket, reader.bytesRead, ctx.maxBytes);
-      return { ...facts, timings: clock.done(), bytesRead: reader.bytesRead };
-    };
+  run: (target, ctx) =>
+    tcpProbe(target, ctx, { port: 3306 }, async (conn): Promise<Outcome<Reason>> => {
+      const read = await conn.reader.read(greetingMatcher, conn.signal);
+      conn.clock.mark('greeting');
+      // Part of a packet and then a close or silence: "closed after N bytes", or incomplete.
+      if (read.end !== 'matched') return readEndFacts(read.end, 'greeting', read.errorCode, read.data.length);
 
-    const read = await reader.read(greetingMatcher, ctx.signal);
-    clock.mark('greeting');
-    if (read.end !== 'matched') {
-      // Part of a packet and then a close or silence: no MySQL server stops mid-greeting.
-      const partial = read.data.length > 0 && (read.end === 'eof' || read.end === 'timeout');
-      if (partial) return finish(notMysql('the greeting is incomplete', read.data));
-      return finish(readEndFacts(read.end, 'greeting', read.errorCode));
-    }
+      // The server waits for the client after its greeting: bytes past the packet mean it is not one.
+      const trailing = conn.reader.buffered;
+      const greeting = trailing > 0 ? { kind: 'malformed' as const, why: `${trailing} bytes after the packet its header announced` } : parseGreeting(read.data);
+      if (greeting.kind === 'malformed') return notMysql(greeting.why, read.data);
+      if (greeting.kind === 'error') {
+        const reason = ERROR_REASONS[greeting.code] ?? 'mysql-error';
+        const message = printable(greeting.message, 200);
+        return { state: 'open', reason, message, evidence: { errorCode: greeting.code, errorMessage: message } };
+      }
 
-    const greeting = parseGreeting(read.data);
-    if (greeting.kind === 'malformed') return finish(notMysql(greeting.why, read.data));
-    if (greeting.kind === 'error') {
-      const reason = ERROR_REASONS[greeting.code] ?? 'mysql-error';
-      const message = printable(greeting.message, 200);
-      return finish({ state: 'open', reason, message, evidence: { errorCode: greeting.code, errorMessage: message } });
-    }
-
-    if (ctx.options.quit && !socket.destroyed) socket.write(COM_QUIT_AFTER_GREETING);
-    return finish({
-      state: 'open',
-      reason: 'mysql-ok',
-      evidence: {
-        protocol: greeting.protocol,
-        serverVersion: printable(greeting.serverVersion, 100),
-        mariadb: greeting.mariadb,
-        connectionId: greeting.connectionId,
-        capabilities: `0x${greeting.capabilities.toString(16).padStart(8, '0')}`,
-        tls: (greeting.capabilities & CLIENT_SSL) !== 0,
-        ...(greeting.authPlugin === undefined ? {} : { authPlugin: printable(greeting.authPlugin, 64) }),
-      },
-    });
-  },
+      if (ctx.options.quit) conn.write(COM_QUIT_AFTER_GREETING);
+      return {
+        state: 'open',
+        reason: 'mysql-ok',
+        evidence: {
+          protocol: greeting.protocol,
+          serverVersion: printable(greeting.serverVersion, 100),
+          mariadb: greeting.mariadb,
+          connectionId: greeting.connectionId,
+          capabilities: `0x${greeting.capabilities.toString(16).padStart(8, '0')}`,
+          tls: (greeting.capabilities & CLIENT_SSL) !== 0,
+          ...(greeting.authPlugin === undefined ? {} : { authPlugin: printable(greeting.authPlugin, 64) }),
+        },
+      };
+    }),
 });
 
 export default mysqlProbe;
 
 // ---- helpers ----
 
-function notMysql(why: string, data: Buffer): Omit<ProbeFacts, 'timings'> {
+function notMysql(why: string, data: Buffer): Outcome<'unexpected-protocol'> {
   return {
     state: 'open',
     reason: 'unexpected-protocol',

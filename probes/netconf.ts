@@ -27,7 +27,7 @@ import {
   sshSessionEvidence,
   sshTransportOptionFields,
 } from './protocols/ssh/transport.js';
-import { defineProbe, type Evidence, type Finding, type ProbeContext, type ProbeFacts, type ProbeTarget } from '../src/core/probe.js';
+import { defineProbe, type Evidence, type Finding, type Outcome, type ProbeContext, type ProbeFacts, type ProbeTarget, type ReasonOf } from '../src/core/probe.js';
 
 /**
  * NETCONF over SSH (RFC 6242; BTI7800 on 2022, Juniper MX on 830): SSH login with the host's
@@ -92,13 +92,16 @@ const optionsSchema = z
   .strict();
 
 type Options = z.infer<typeof optionsSchema>;
+const REASONS = { ...NETCONF_REASONS, ...SSH_TRANSPORT_REASONS };
+type Reason = ReasonOf<typeof REASONS>;
+type Failure = SshFailure<Reason>;
 
 const netconfProbe = defineProbe({
   kind: 'netconf',
   transport: 'tcp',
   summary: 'NETCONF over SSH: login, netconf subsystem, server hello and capabilities (SSH transport only without credentials)',
   optionsSchema,
-  reasons: { ...NETCONF_REASONS, ...SSH_TRANSPORT_REASONS },
+  reasons: REASONS,
   async prepare() {
     await Promise.all([loadSsh2(), loadXmlLibrary()]);
   },
@@ -132,9 +135,9 @@ async function transportOnly(
   target: ProbeTarget,
   ctx: ProbeContext<Options>,
   clock: PhaseClock,
-): Promise<ProbeFacts> {
+): Promise<ProbeFacts<Reason>> {
   const transport = await checkSshTransport(ssh2, conn, ctx, clock, ctx.options);
-  if (transport.reason !== 'ssh-ok') return transport;
+  if (transport.reason !== 'ssh-ok') return { ...transport, reason: transport.reason };
   return {
     ...transport,
     reason: 'not-tested-missing-credentials',
@@ -153,10 +156,10 @@ async function netconfSession(
   login: SshLogin,
   ctx: ProbeContext<Options>,
   clock: PhaseClock,
-): Promise<ProbeFacts> {
+): Promise<ProbeFacts<Reason>> {
   const pins = normalizePins(ctx.options.hostKey);
   const handle = startSshClient(libraries.ssh2, conn, ctx, clock, { pins, legacyAlgorithms: ctx.options.legacyAlgorithms }, login);
-  const facts = (result: Omit<ProbeFacts, 'timings' | 'bytesRead'>): ProbeFacts => {
+  const facts = (result: Outcome<Reason>): ProbeFacts<Reason> => {
     handle.close();
     const { findings: own, ...rest } = result;
     const all: Finding[] = [...(findingsOf(conn, handle).findings ?? []), ...(own ?? [])];
@@ -237,7 +240,7 @@ function openChannel(handle: SshClientHandle): Promise<ClientChannel> {
   });
 }
 
-type SubsystemResult = { readonly ok: true; readonly channel: ClientChannel } | { readonly ok: false; readonly failure: SshFailure };
+type SubsystemResult = { readonly ok: true; readonly channel: ClientChannel } | { readonly ok: false; readonly failure: Failure };
 
 /** Requests the netconf subsystem until the deadline; a refusal is NETCONF not enabled on the port. */
 async function openSubsystem(handle: SshClientHandle, signal: AbortSignal): Promise<SubsystemResult> {
@@ -263,7 +266,7 @@ async function openSubsystem(handle: SshClientHandle, signal: AbortSignal): Prom
   };
 }
 
-function helloFailure(read: ReadResult, handle: SshClientHandle): SshFailure {
+function helloFailure(read: ReadResult, handle: SshClientHandle): Failure {
   const broken = handle.brokenBy();
   if (broken?.reason === 'response-too-large' || read.end === 'limit') {
     return { state: 'open', reason: 'response-too-large', message: 'the hello exceeded the byte limit' };

@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { ms, PhaseClock } from '../src/core/clock.js';
+import { defineReasons } from '../src/core/reasons.js';
+import { ms } from '../src/core/clock.js';
 import { buildRequest, kissCode, type NtpReply, offsetAndDelay, parseReply, refIdText, toDate, toNtp } from './protocols/ntp/packet.js';
-import { endedWithoutReply, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
-import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.js';
+import type { UdpExchange } from './kit/udp-exchange.js';
+import { udpProbe } from './kit/udp-probe.js';
+import { defineProbe, type Evidence, type Outcome, type ReasonOf } from '../src/core/probe.js';
 
 const optionsSchema = z
   .object({
@@ -20,6 +22,23 @@ const UNSYNCHRONIZED = 3;
 /** Kiss codes that mean "stop asking": access control (RFC 5905 §7.4). */
 const DENIED: ReadonlySet<string> = new Set(['DENY', 'RSTR']);
 
+const reasons = defineReasons({
+  'ntp-synchronized': { outcome: 'ok', summary: 'the server answered, synchronized, with an offset within bounds' },
+  'ntp-unsynchronized': {
+    outcome: 'warn',
+    summary: 'the server answers but is not synchronized (leap indicator 3 / stratum 0 without kiss code): clients will not use it',
+  },
+  'offset-too-large': { outcome: 'warn', summary: 'the server\'s time differs from this host\'s by more than maxOffsetMs' },
+  'kod-deny': {
+    outcome: 'fail',
+    summary: 'kiss-o\'-death DENY/RSTR: the server\'s access control refuses this client',
+  },
+  'kod-rate': { outcome: 'warn', summary: 'kiss-o\'-death RATE: the server asks this client to poll less often' },
+  'kod-other': { outcome: 'warn', summary: 'kiss-o\'-death with another code (see message)' },
+});
+
+type Reason = ReasonOf<typeof reasons>;
+
 /**
  * NTP (UDP 123): one SNTP client request (mode 3) with a random nonce as its Transmit Timestamp.
  * Only a reply from the queried address and port (the socket is connected) whose Origin equals
@@ -31,50 +50,28 @@ const ntpProbe = defineProbe({
   transport: 'udp',
   summary: 'SNTP request: stratum, leap, reference, offset and delay; unsynchronized and kiss-o\'-death named',
   optionsSchema,
-  reasons: {
-    'ntp-synchronized': { outcome: 'ok', summary: 'the server answered, synchronized, with an offset within bounds' },
-    'ntp-unsynchronized': {
-      outcome: 'warn',
-      summary: 'the server answers but is not synchronized (leap indicator 3 / stratum 0 without kiss code): clients will not use it',
-    },
-    'offset-too-large': { outcome: 'warn', summary: 'the server\'s time differs from this host\'s by more than maxOffsetMs' },
-    'kod-deny': {
-      outcome: 'fail',
-      summary: 'kiss-o\'-death DENY/RSTR: the server\'s access control refuses this client',
-    },
-    'kod-rate': { outcome: 'warn', summary: 'kiss-o\'-death RATE: the server asks this client to poll less often' },
-    'kod-other': { outcome: 'warn', summary: 'kiss-o\'-death with another code (see message)' },
-  },
-  async run(target, ctx) {
-    const clock = new PhaseClock();
-    const opened = await UdpExchange.open(target.address, target.port ?? 123, ctx, clock);
-    if (!opened.ok) return udpFailureFacts(opened, clock);
-    const exchange = opened.exchange;
-    try {
+  reasons,
+  run: (target, ctx) =>
+    udpProbe(target, ctx, { port: 123 }, async (udp) => {
       const request = buildRequest();
       const sentAt = performance.now();
       const t1 = toNtp(performance.timeOrigin + sentAt);
-      const sent = await exchange.send(request.packet);
-      if (sent !== undefined) return udpFailureFacts(sent, clock, exchange);
-      const received = await exchange.receive((datagram) => parseReply(datagram, request));
+      const received = await udp.ask(request.packet, (datagram) => parseReply(datagram, request));
       if (received.end !== 'reply') {
-        return endedWithoutReply(received, exchange, clock, {
+        return udp.withoutReply(received, {
           message: 'no answer: filtered, no server, or rate-limited (chrony drops over-eager clients silently)',
         });
       }
-      clock.mark('reply');
+      udp.clock.mark('reply');
       const t4 = toNtp(performance.timeOrigin + received.at);
-      return judgeReply(received.value, t1, t4, ctx.options.maxOffsetMs, clock, exchange);
-    } finally {
-      exchange.close();
-    }
-  },
+      return judgeReply(received.value, t1, t4, ctx.options.maxOffsetMs, udp.exchange);
+    }),
 });
 
 export default ntpProbe;
 
-function judgeReply(reply: NtpReply, t1: bigint, t4: bigint, maxOffsetMs: number, clock: PhaseClock, exchange: UdpExchange): ProbeFacts {
-  const base = { state: 'open' as const, timings: clock.done(), bytesRead: exchange.bytesRead };
+function judgeReply(reply: NtpReply, t1: bigint, t4: bigint, maxOffsetMs: number, exchange: UdpExchange): Outcome<Reason> {
+  const base = { state: 'open' as const };
   const common: Evidence = {
     stratum: reply.stratum,
     leap: LEAP[reply.leap] ?? String(reply.leap),

@@ -1,7 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import type { RadiusCredentials } from '../src/core/credentials.js';
-import { PhaseClock } from '../src/core/clock.js';
 import {
   ATTRIBUTE,
   buildRequest,
@@ -14,8 +13,10 @@ import {
   type Request,
   verifyReply,
 } from './protocols/radius/packet.js';
-import { endedWithoutReply, type Received, remainingMs, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
-import { defineProbe, type Evidence, type Finding, type ProbeFacts } from '../src/core/probe.js';
+import { REPLY_TO_ANOTHER_REQUEST, type Received, remainingMs } from './kit/udp-exchange.js';
+import { udpProbe, type UdpConversation } from './kit/udp-probe.js';
+import { defineReasons } from '../src/core/reasons.js';
+import { defineProbe, type Evidence, type Finding, type Outcome, type ReasonOf } from '../src/core/probe.js';
 
 const optionsSchema = z
   .object({
@@ -40,6 +41,31 @@ const optionsSchema = z
 type Options = z.infer<typeof optionsSchema>;
 type ProbeUser = NonNullable<RadiusCredentials['probeUser']>;
 
+const reasons = defineReasons({
+  'status-server-ok': { outcome: 'ok', summary: 'the server answered Status-Server and the reply verifies with the shared secret' },
+  'access-accept': { outcome: 'ok', summary: 'the probe user was accepted: server reachable, client known, secret right' },
+  'access-reject-ok': {
+    outcome: 'ok',
+    summary: 'the probe user was rejected with a verified reply: server reachable, client known, secret right',
+  },
+  'access-challenge': { outcome: 'ok', summary: 'the server challenged the probe user with a verified reply: reachable, secret right' },
+  'shared-secret-mismatch': {
+    outcome: 'fail',
+    summary: 'the server answered, but its reply does not verify with the inventory\'s shared secret',
+  },
+  'no-response': {
+    outcome: 'fail',
+    retryable: true,
+    summary: 'no response: filtered, unknown client, wrong secret, or Status-Server disabled (all silent by design)',
+  },
+  'access-request-unanswered': {
+    outcome: 'warn',
+    summary: 'Status-Server was answered but the Access-Request was not (a policy that drops it, or a reject delay past the deadline)',
+  },
+});
+
+type Reason = ReasonOf<typeof reasons>;
+
 const SILENCE = 'no response: filtered, unknown client or wrong secret (or Status-Server disabled)';
 // Accounting ports answer Status-Server with Accounting-Response; an Access-Request makes no sense there.
 const ACCOUNTING_PORTS: ReadonlySet<number> = new Set([1813, 1646]);
@@ -56,44 +82,16 @@ const radiusProbe = defineProbe({
   transport: 'udp',
   summary: 'RADIUS Status-Server with Message-Authenticator, reply verified with the shared secret',
   optionsSchema,
-  reasons: {
-    'status-server-ok': { outcome: 'ok', summary: 'the server answered Status-Server and the reply verifies with the shared secret' },
-    'access-accept': { outcome: 'ok', summary: 'the probe user was accepted: server reachable, client known, secret right' },
-    'access-reject-ok': {
-      outcome: 'ok',
-      summary: 'the probe user was rejected with a verified reply: server reachable, client known, secret right',
-    },
-    'access-challenge': { outcome: 'ok', summary: 'the server challenged the probe user with a verified reply: reachable, secret right' },
-    'shared-secret-mismatch': {
-      outcome: 'fail',
-      summary: 'the server answered, but its reply does not verify with the inventory\'s shared secret',
-    },
-    'no-response': {
-      outcome: 'fail',
-      retryable: true,
-      summary: 'no response: filtered, unknown client, wrong secret, or Status-Server disabled (all silent by design)',
-    },
-    'access-request-unanswered': {
-      outcome: 'warn',
-      summary: 'Status-Server was answered but the Access-Request was not (a policy that drops it, or a reject delay past the deadline)',
-    },
-  },
-  async run(target, ctx) {
-    const clock = new PhaseClock();
-    const port = target.port ?? 1812;
-    const opened = await UdpExchange.open(target.address, port, ctx, clock);
-    if (!opened.ok) return udpFailureFacts(opened, clock);
-    const exchange = opened.exchange;
-    const probe = new RadiusExchange(exchange, clock);
-    try {
+  reasons,
+  run: (target, ctx) =>
+    udpProbe(target, ctx, { port: 1812 }, async (udp) => {
+      const probe = new RadiusExchange(udp);
       const credentials = ctx.credentials.radius;
-      if (credentials === undefined) return await probe.withoutSecret();
+      if (credentials === undefined) return probe.withoutSecret();
+      const port = target.port ?? 1812;
       const probeUser = ctx.options.accessRequest && !ACCOUNTING_PORTS.has(port) ? credentials.probeUser : undefined;
-      return await probe.run(credentials, ctx.options, probeUser, ctx.timeoutMs);
-    } finally {
-      exchange.close();
-    }
-  },
+      return probe.run(credentials, ctx.options, probeUser, ctx.timeoutMs);
+    }),
 });
 
 export default radiusProbe;
@@ -103,30 +101,30 @@ interface Answer {
   readonly request: Request;
 }
 
+type Facts = Outcome<Reason>;
+
 class RadiusExchange {
-  readonly #exchange: UdpExchange;
-  readonly #clock: PhaseClock;
+  readonly #udp: UdpConversation;
   readonly #outstanding: Request[] = [];
   readonly #findings: Finding[] = [];
   // A random first Identifier, then the next ones: never the same twice in one run.
   #nextId = randomInt(256);
 
-  constructor(exchange: UdpExchange, clock: PhaseClock) {
-    this.#exchange = exchange;
-    this.#clock = clock;
+  constructor(udp: UdpConversation) {
+    this.#udp = udp;
   }
 
   /** `probeUser` is set when an Access-Request may be sent (option on, authentication port, user in the inventory). */
-  async run(credentials: RadiusCredentials, options: Options, probeUser: ProbeUser | undefined, timeoutMs: number): Promise<ProbeFacts> {
+  async run(credentials: RadiusCredentials, options: Options, probeUser: ProbeUser | undefined, timeoutMs: number): Promise<Facts> {
     const secret = Buffer.from(credentials.secret.reveal(), 'utf8');
     const status = buildRequest(CODE.statusServer, this.#id(), secret, [], true);
     const failed = await this.#send(status);
     if (failed) return failed;
     // With a fallback to come, Status-Server gets half the time left; a late answer still counts after.
-    const first = await this.#receive(probeUser !== undefined ? remainingMs(timeoutMs, this.#clock) / 2 : undefined);
+    const first = await this.#receive(probeUser !== undefined ? remainingMs(timeoutMs, this.#udp.clock) / 2 : undefined);
 
     if (first.end === 'reply') {
-      this.#clock.mark('status-server');
+      this.#udp.clock.mark('status-server');
       const checked = this.#verify(first.value, secret);
       if (checked !== undefined) return checked;
       if (probeUser !== undefined && first.value.reply.code === CODE.accessAccept) {
@@ -143,16 +141,16 @@ class RadiusExchange {
   }
 
   /** No secret in the inventory: a Status-Server signed with a random one can only show a closed port. */
-  async withoutSecret(): Promise<ProbeFacts> {
+  async withoutSecret(): Promise<Facts> {
     const failed = await this.#send(buildRequest(CODE.statusServer, this.#id(), randomBytes(16), [], true));
     if (failed) return failed;
     const received = await this.#receive(undefined);
     const message = 'no RADIUS secret in the inventory: the server drops the Status-Server (it may log a secret mismatch)';
-    if (received.end !== 'reply') return endedWithoutReply(received, this.#exchange, this.#clock, { message });
+    if (received.end !== 'reply') return this.#udp.withoutReply(received, { message });
     return this.#facts('not-tested-missing-credentials', 'the server answered a Status-Server that carried no known secret', received.value.reply);
   }
 
-  async #accessRequest(user: ProbeUser, options: Options, secret: Buffer, withMessageAuthenticator: boolean): Promise<ProbeFacts> {
+  async #accessRequest(user: ProbeUser, options: Options, secret: Buffer, withMessageAuthenticator: boolean): Promise<Facts> {
     const authenticator = randomBytes(16);
     const attributes = [
       [ATTRIBUTE.userName, Buffer.from(user.username, 'utf8')],
@@ -164,12 +162,12 @@ class RadiusExchange {
     if (failed) return failed;
     const received = await this.#receive(undefined);
     if (received.end !== 'reply') {
-      if (withMessageAuthenticator && received.end === 'timeout' && this.#exchange.ignored === 0) {
+      if (withMessageAuthenticator && received.end === 'timeout' && this.#udp.exchange.ignored === 0) {
         return this.#facts('access-request-unanswered', 'Status-Server answered, the Access-Request did not', undefined);
       }
       return this.#silence(received);
     }
-    this.#clock.mark('access-request');
+    this.#udp.clock.mark('access-request');
     const checked = this.#verify(received.value, secret);
     if (checked !== undefined) return checked;
     const { reply, request: answered } = received.value;
@@ -195,7 +193,7 @@ class RadiusExchange {
   }
 
   /** Undefined when the reply verifies; otherwise the mismatch facts. Records the BlastRADIUS findings. */
-  #verify(answer: Answer, secret: Buffer): ProbeFacts | undefined {
+  #verify(answer: Answer, secret: Buffer): Facts | undefined {
     const verification = verifyReply(answer.reply, answer.request, secret);
     if (!verification.authenticator || verification.messageAuthenticator === 'invalid') {
       const what = !verification.authenticator ? 'Response Authenticator' : 'Message-Authenticator';
@@ -227,39 +225,41 @@ class RadiusExchange {
     return id;
   }
 
-  async #send(request: Request): Promise<ProbeFacts | undefined> {
+  async #send(request: Request): Promise<Facts | undefined> {
     this.#outstanding.push(request);
-    const failure = await this.#exchange.send(request.packet);
-    return failure === undefined ? undefined : udpFailureFacts(failure, this.#clock, this.#exchange);
+    const failure = await this.#udp.exchange.send(request.packet);
+    return failure === undefined ? undefined : this.#udp.withoutReply({ end: 'error', failure }, { message: SILENCE });
   }
 
-  /** A reply to any request still outstanding (a late Status-Server answer counts too). */
+  /**
+   * A reply to any request still outstanding (a late Status-Server answer counts too). A reply
+   * whose Identifier matches none of them answers another request (RFC 2865 §3): it is set
+   * aside, and the wait goes on.
+   */
   #receive(waitMs: number | undefined): Promise<Received<Answer>> {
-    return this.#exchange.receive((datagram): Answer | undefined => {
+    return this.#udp.receive((datagram) => {
       const reply = parseReply(datagram);
       if (reply === undefined || !RESPONSE_CODES.has(reply.code)) return undefined;
       const request = this.#outstanding.find((sent) => sent.identifier === reply.identifier);
-      return request === undefined ? undefined : { reply, request };
+      return request === undefined ? REPLY_TO_ANOTHER_REQUEST : { reply, request };
     }, waitMs);
   }
 
-  #silence(end: Exclude<Received<Answer>, { end: 'reply' }>): ProbeFacts {
-    const facts = endedWithoutReply(end, this.#exchange, this.#clock, { message: SILENCE, reason: 'no-response' });
+  #silence(end: Exclude<Received<Answer>, { end: 'reply' }>): Facts {
+    const facts = this.#udp.withoutReply(end, { message: SILENCE, reason: 'no-response' });
     return this.#findings.length > 0 ? { ...facts, findings: [...this.#findings] } : facts;
   }
 
-  #facts(reason: string, message: string, reply: Reply | undefined): ProbeFacts {
+  #facts(reason: Reason, message: string, reply: Reply | undefined): Facts {
     const evidence: Evidence = {
       ...(reply === undefined ? {} : { replyCode: codeName(reply.code) }),
       ...(reply === undefined ? {} : { messageAuthenticator: messageAuthenticatorState(reply) }),
-      ...this.#exchange.evidence(),
+      ...this.#udp.exchange.evidence(),
     };
     return {
       state: 'open',
       reason,
       message,
-      timings: this.#clock.done(),
-      bytesRead: this.#exchange.bytesRead,
       evidence,
       ...(this.#findings.length > 0 ? { findings: [...this.#findings] } : {}),
     };

@@ -3,7 +3,8 @@ import { PhaseClock } from '../src/core/clock.js';
 import { machineAddresses, prepareRequest, replyFacts } from './protocols/responder/facts.js';
 import { MAX_LINE, parseReply, RESPONDER_REASONS, type ParsedReply } from './protocols/responder/protocol.js';
 import { abortedResult } from './kit/tcp-connect.js';
-import { endedWithoutReply, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
+import { udpFailureFacts } from './kit/udp-exchange.js';
+import { udpProbe } from './kit/udp-probe.js';
 import { defineProbe } from '../src/core/probe.js';
 
 /**
@@ -19,32 +20,24 @@ const responderUdp = defineProbe({
   optionsSchema: z.object({}).strict(),
   reasons: RESPONDER_REASONS,
   async run(target, ctx) {
-    const clock = new PhaseClock();
-    if (ctx.signal.aborted) return udpFailureFacts(abortedResult(ctx.signal), clock);
-    const request = prepareRequest(ctx.credentials.responder, clock);
+    if (ctx.signal.aborted) return udpFailureFacts(abortedResult(ctx.signal), new PhaseClock());
+    const request = prepareRequest(ctx.credentials.responder, new PhaseClock());
     if (!request.ok) return request.facts;
 
-    const opened = await UdpExchange.open(target.address, target.port ?? 0, ctx, clock);
-    if (!opened.ok) return udpFailureFacts(opened, clock);
-    const exchange = opened.exchange;
-    try {
-      const sendFailure = await exchange.send(request.bytes);
-      if (sendFailure !== undefined) return udpFailureFacts(sendFailure, clock, exchange);
+    return udpProbe(target, ctx, { port: 0 }, async (udp) => {
       // Datagrams that are not a responder line (or answer another request) are counted and ignored.
       const accept = (datagram: Buffer): ParsedReply | undefined => (datagram.length <= MAX_LINE ? parseReply(datagram) : undefined);
-      const received = await exchange.receive(accept);
+      const received = await udp.ask(request.bytes, accept);
       if (received.end !== 'reply') {
-        return endedWithoutReply(received, exchange, clock, {
+        return udp.withoutReply(received, {
           reason: 'responder-silent',
           message: 'no answer: a firewall drops the datagram (either way), or no responder listens on this port',
         });
       }
-      clock.mark('answer');
+      udp.clock.mark('answer');
       const own = { kind: 'machine' as const, addresses: machineAddresses() };
-      return replyFacts(received.value, request.token, request.nonce, own, clock, exchange.bytesRead);
-    } finally {
-      exchange.close();
-    }
+      return replyFacts(received.value, request.token, request.nonce, own);
+    });
   },
 });
 

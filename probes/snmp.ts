@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PhaseClock } from '../src/core/clock.js';
 import type { SnmpV2c, SnmpV3 } from '../src/core/credentials.js';
-import { defineProbe, type EvidenceValue, type ProbeFacts } from '../src/core/probe.js';
+import { defineProbe, type EvidenceValue, type ProbeFacts, type ReasonOf } from '../src/core/probe.js';
 import { defineReasons } from '../src/core/reasons.js';
 import { libraryFailureFacts } from './kit/lazy-module.js';
 import { remainingMs, udpFailureFacts } from './kit/udp-exchange.js';
@@ -71,6 +71,9 @@ const SNMP_REASONS = defineReasons({
   },
 });
 
+type Reason = ReasonOf<typeof SNMP_REASONS>;
+type Facts = ProbeFacts<Reason>;
+
 const SILENCE = 'no answer: filtered, agent down, or an agent that ignores this community and has no SNMPv3';
 const DISCOVERY_SILENCE = 'no answer to SNMPv3 discovery: filtered, agent down, or v1/v2c only';
 
@@ -120,7 +123,7 @@ interface Get {
 }
 
 /** No credentials: the discovery shows the port open and names the engine. */
-async function discoveryOnly(channel: SnmpChannel, clock: PhaseClock): Promise<ProbeFacts> {
+async function discoveryOnly(channel: SnmpChannel, clock: PhaseClock): Promise<Facts> {
   const failed = await sendDiscovery(channel, clock);
   if (failed !== undefined) return failed;
   const waited = await channel.waitForReport();
@@ -136,13 +139,13 @@ async function discoveryOnly(channel: SnmpChannel, clock: PhaseClock): Promise<P
 }
 
 /** The hand-built, credential-free discovery (RFC 3414 §4); facts only when it could not be sent. */
-async function sendDiscovery(channel: SnmpChannel, clock: PhaseClock): Promise<ProbeFacts | undefined> {
+async function sendDiscovery(channel: SnmpChannel, clock: PhaseClock): Promise<Facts | undefined> {
   const msgId = randomId();
   const failed = await channel.sendOwn(v3DiscoveryMessage(msgId, randomId()), msgId);
   return failed === undefined ? undefined : channel.failureFacts(failed, clock);
 }
 
-async function v2cGet(snmp: NetSnmp, channel: SnmpChannel, credentials: SnmpV2c, get: Get, options: Options, clock: PhaseClock): Promise<ProbeFacts> {
+async function v2cGet(snmp: NetSnmp, channel: SnmpChannel, credentials: SnmpV2c, get: Get, options: Options, clock: PhaseClock): Promise<Facts> {
   const opened = openSession(snmp, channel, { version: '2c', community: credentials.community.reveal() }, get);
   if (!opened.ok) return { state: 'error', reason: 'local-error', message: opened.message, timings: clock.done() };
   const answer = opened.session.get(get.oids);
@@ -172,7 +175,7 @@ async function v2cGet(snmp: NetSnmp, channel: SnmpChannel, credentials: SnmpV2c,
   }
 }
 
-function v2cAnswered(outcome: RequestOutcome, channel: SnmpChannel, clock: PhaseClock): ProbeFacts {
+function v2cAnswered(outcome: RequestOutcome, channel: SnmpChannel, clock: PhaseClock): Facts {
   if (outcome.kind === 'send-failed') return channel.failureFacts(outcome.failure, clock);
   if (outcome.kind === 'local-error') return { state: 'error', reason: 'local-error', message: outcome.message, timings: clock.done() };
   clock.mark('get');
@@ -190,7 +193,7 @@ function v2cAnswered(outcome: RequestOutcome, channel: SnmpChannel, clock: Phase
   }
 }
 
-async function v3Get(snmp: NetSnmp, channel: SnmpChannel, credentials: SnmpV3, get: Get, clock: PhaseClock): Promise<ProbeFacts> {
+async function v3Get(snmp: NetSnmp, channel: SnmpChannel, credentials: SnmpV3, get: Get, clock: PhaseClock): Promise<Facts> {
   // net-snmp starts with its own discovery (it needs the engine's ID, boots and time for the
   // keys): the channel keeps its Report, so no hand-built one is sent first.
   const opened = openSession(snmp, channel, credentials, get);
@@ -228,9 +231,9 @@ async function v3Get(snmp: NetSnmp, channel: SnmpChannel, credentials: SnmpV3, g
 
 // ---------- results
 
-type Answered = Required<Pick<ProbeFacts, 'timings' | 'bytesRead' | 'evidence'>>;
+type Answered = Required<Pick<Facts, 'timings' | 'bytesRead' | 'evidence'>>;
 
-function errorStatusFacts(outcome: Extract<RequestOutcome, { kind: 'error-status' }>, base: Answered): ProbeFacts {
+function errorStatusFacts(outcome: Extract<RequestOutcome, { kind: 'error-status' }>, base: Answered): Facts {
   const denied = isAccessDenied(outcome.status);
   return {
     state: 'open',
@@ -241,7 +244,7 @@ function errorStatusFacts(outcome: Extract<RequestOutcome, { kind: 'error-status
   };
 }
 
-function answered(outcome: { readonly varbinds: readonly Varbind[]; readonly note?: string }, base: Answered): ProbeFacts {
+function answered(outcome: { readonly varbinds: readonly Varbind[]; readonly note?: string }, base: Answered): Facts {
   const evidence: Record<string, EvidenceValue> = { ...base.evidence };
   const missing: string[] = [];
   for (const varbind of outcome.varbinds) {

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { defineReasons } from '../src/core/reasons.js';
-import { PhaseClock } from '../src/core/clock.js';
-import { closeAfter } from './kit/close.js';
+import { BannerExchange, type ExpectStep, type StepResult } from './kit/banner-exchange.js';
 import { printable } from './kit/printable.js';
 import { readEndFacts } from './kit/read-end.js';
-import { connectFailureFacts, connectTcp } from './kit/tcp-connect.js';
-import { endsWithPrompt, TelnetSession } from './protocols/telnet/negotiation.js';
-import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.js';
+import { tcpProbe } from './kit/tcp-probe.js';
+import { endsWithPrompt, PROMPT_AT_END, TelnetSession } from './protocols/telnet/negotiation.js';
+import { defineProbe, type Evidence, type Outcome, type ReasonOf } from '../src/core/probe.js';
 
 const reasons = defineReasons({
   'telnet-ok': { outcome: 'ok', summary: 'the telnet server sent its banner or login prompt' },
@@ -21,6 +20,8 @@ const reasons = defineReasons({
   },
 });
 
+type Reason = ReasonOf<typeof reasons>;
+
 const optionsSchema = z
   .object({
     quietMs: z
@@ -33,6 +34,9 @@ const optionsSchema = z
   })
   .strict();
 
+/** The banner up to a prompt, or to a quiet spell once text came; an SSH server proves another protocol. */
+const banner = (quietMs: number): ExpectStep => ({ expect: PROMPT_AT_END, reject: /^SSH-/, quietMs, quietAfterText: true, phase: 'banner' });
+
 /**
  * Telnet CLI (BTI700/800 on 23, BTI7000 on 3084): reads the banner and the prompt, refusing every
  * option the server negotiates, and sends nothing else. Never types a user name.
@@ -43,60 +47,48 @@ const telnetProbe = defineProbe({
   summary: 'Telnet banner and prompt, refusing every option; never logs in',
   optionsSchema,
   reasons,
-  async run(target, ctx) {
-    const clock = new PhaseClock();
-    const connected = await connectTcp(target.address, target.port ?? 23, ctx.signal, clock);
-    if (!connected.ok) return connectFailureFacts(connected, clock);
-    const socket = connected.socket;
-    const session = new TelnetSession(socket, ctx.maxBytes);
-
-    const end = await session.read(ctx.signal, {
-      until: (text) => endsWithPrompt(text) || text.startsWith('SSH-'),
-      quietMs: ctx.options.quietMs,
-      quietAfterText: true,
-    });
-    clock.mark('banner');
-    closeAfter(socket, session.bytesRead, ctx.maxBytes);
-
-    const text = session.text;
-    const evidence: Evidence = {
-      banner: printable(text, 512),
-      options: [...session.negotiation],
-      prompt: endsWithPrompt(text),
-    };
-    const facts = (rest: Omit<ProbeFacts, 'timings' | 'bytesRead' | 'evidence'>): ProbeFacts => ({
-      ...rest,
-      evidence,
-      timings: clock.done(),
-      bytesRead: session.bytesRead,
-    });
-
-    if (session.violation !== undefined) {
-      return facts({ state: 'open', reason: 'unexpected-protocol', message: `not telnet: ${session.violation}` });
-    }
-    if (text.startsWith('SSH-')) {
-      return facts({ state: 'open', reason: 'unexpected-protocol', message: 'an SSH server answered' });
-    }
-    const spoke = text.trim().length > 0;
-    switch (end) {
-      case 'matched':
-        return facts({ state: 'open', reason: 'telnet-ok' });
-      case 'quiet':
-        // Quiet after blank lines only: nothing that identifies the service either.
-        return facts({ state: 'open', reason: spoke ? 'telnet-ok' : 'telnet-negotiation-only' });
-      case 'timeout':
-        if (spoke) return facts({ state: 'open', reason: 'telnet-ok', message: 'no prompt before the deadline' });
-        if (session.negotiation.length > 0) return facts({ state: 'open', reason: 'telnet-negotiation-only' });
-        return facts(readEndFacts(end, 'banner'));
-      case 'eof':
-        if (spoke || session.negotiation.length > 0) {
-          return facts({ state: 'open', reason: 'telnet-closed', message: `closed after: ${printable(text, 120) || 'negotiation only'}` });
-        }
-        return facts(readEndFacts(end, 'banner'));
-      default:
-        return facts(readEndFacts(end, 'banner', session.errorCode));
-    }
-  },
+  run: (target, ctx) =>
+    tcpProbe(target, ctx, { port: 23 }, async (conn) => {
+      const session = new TelnetSession(conn);
+      const read = await new BannerExchange(session, conn.clock, conn.signal).expect(banner(ctx.options.quietMs));
+      conn.close();
+      const text = session.text;
+      const evidence: Evidence = {
+        banner: printable(text, 512),
+        options: [...session.negotiation],
+        prompt: endsWithPrompt(text),
+      };
+      return { ...bannerFacts(read, session), evidence };
+    }),
 });
 
 export default telnetProbe;
+
+// ---- helpers ----
+
+function bannerFacts(read: StepResult, session: TelnetSession): Omit<Outcome<Reason>, 'evidence'> {
+  if (session.violation !== undefined) {
+    return { state: 'open', reason: 'unexpected-protocol', message: `not telnet: ${session.violation}` };
+  }
+  const spoke = session.text.trim().length > 0;
+  switch (read.end) {
+    case 'mismatch':
+      return { state: 'open', reason: 'unexpected-protocol', message: 'an SSH server answered' };
+    case 'matched':
+      return { state: 'open', reason: 'telnet-ok' };
+    case 'quiet':
+      // Quiet after blank lines only: nothing that identifies the service either.
+      return { state: 'open', reason: spoke ? 'telnet-ok' : 'telnet-negotiation-only' };
+    case 'timeout':
+      if (spoke) return { state: 'open', reason: 'telnet-ok', message: 'no prompt before the deadline' };
+      if (session.negotiation.length > 0) return { state: 'open', reason: 'telnet-negotiation-only' };
+      return readEndFacts('timeout', 'banner');
+    case 'eof':
+      if (spoke || session.negotiation.length > 0) {
+        return { state: 'open', reason: 'telnet-closed', message: `closed after: ${printable(session.text, 120) || 'negotiation only'}` };
+      }
+      return readEndFacts('eof', 'banner');
+    default:
+      return readEndFacts(read.end, 'banner', read.errorCode);
+  }
+}

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { defineReasons } from '../src/core/reasons.js';
-import { PhaseClock } from '../src/core/clock.js';
-import { closeAfter } from './kit/close.js';
+import { BannerExchange, completed, type StepResult } from './kit/banner-exchange.js';
 import { printable } from './kit/printable.js';
 import { readEndFacts } from './kit/read-end.js';
-import { connectFailureFacts, connectTcp } from './kit/tcp-connect.js';
-import { endsWithPrompt, TelnetSession, type TelnetEnd } from './protocols/telnet/negotiation.js';
+import { tcpProbe } from './kit/tcp-probe.js';
+import { PROMPT_AT_END, TelnetSession } from './protocols/telnet/negotiation.js';
 import { findTl1Acknowledgment, findTl1Response } from './protocols/tl1/response.js';
-import { defineProbe, type Evidence, type ProbeFacts } from '../src/core/probe.js';
+import { defineProbe, type Evidence, type Outcome, type ReasonOf } from '../src/core/probe.js';
 
 const reasons = defineReasons({
   'tl1-ok': { outcome: 'ok', summary: 'a TL1 agent answered RTRV-HDR (COMPLD, or another TL1 response or acknowledgment)' },
@@ -29,6 +28,8 @@ const reasons = defineReasons({
     summary: 'connected, but TL1 was not queried (sendRtrvHdr is false): the agent itself is unverified',
   },
 });
+
+type Reason = ReasonOf<typeof reasons>;
 
 const optionsSchema = z
   .object({
@@ -68,90 +69,80 @@ const tl1Probe = defineProbe({
   summary: 'TL1 agent: RTRV-HDR answered with COMPLD or DENY (both prove a live agent); never logs in',
   optionsSchema,
   reasons,
-  async run(target, ctx) {
-    const clock = new PhaseClock();
-    const connected = await connectTcp(target.address, target.port ?? 3083, ctx.signal, clock);
-    if (!connected.ok) return connectFailureFacts(connected, clock);
-    const socket = connected.socket;
-    const session = new TelnetSession(socket, ctx.maxBytes);
-    const { ctag, tid } = ctx.options;
+  run: (target, ctx) =>
+    tcpProbe(target, ctx, { port: 3083 }, async (conn) => {
+      const session = new TelnetSession(conn);
+      const exchange = new BannerExchange(session, conn.clock, conn.signal);
+      const { ctag, tid } = ctx.options;
 
-    const greetingEnd = await session.read(ctx.signal, {
-      until: (text) => endsWithPrompt(text),
-      quietMs: ctx.options.greetingQuietMs,
-    });
-    clock.mark('greeting');
-    const greeting = session.text;
-    const evidence = (): Evidence => ({
-      options: [...session.negotiation],
-      ...(greeting.trim() === '' ? {} : { greeting: printable(greeting, 256) }),
-    });
-    const facts = (rest: Omit<ProbeFacts, 'timings' | 'bytesRead'>): ProbeFacts => {
-      closeAfter(socket, session.bytesRead, ctx.maxBytes);
-      return { ...rest, evidence: { ...evidence(), ...rest.evidence }, timings: clock.done(), bytesRead: session.bytesRead };
-    };
-
-    const notTl1 = notTl1Facts(session);
-    if (notTl1) return facts(notTl1);
-    if (greetingEnd !== 'matched' && greetingEnd !== 'quiet') return facts(ended(greetingEnd, session, 'greeting'));
-    if (!ctx.options.sendRtrvHdr) return facts({ state: 'open', reason: 'tl1-not-queried' });
-
-    // CR LF after the ";": a telnet server in NVT line mode passes input on per line.
-    session.send(`RTRV-HDR:${tid}::${ctag};\r\n`);
-    const sentAt = greeting.length;
-    const answered = (text: string): boolean => findTl1Response(text.slice(sentAt), ctag)?.complete === true;
-    const responseEnd = await session.read(ctx.signal, { until: answered });
-    clock.mark('response');
-
-    const reply = session.text.slice(sentAt);
-    const replyEvidence: Evidence = reply.trim() === '' ? {} : { reply: printable(reply, 512) };
-    const notTl1After = notTl1Facts(session);
-    if (notTl1After) return facts({ ...notTl1After, evidence: replyEvidence });
-
-    // A response line without its terminator (cut off by the deadline or a close) still proves the agent.
-    const response = findTl1Response(reply, ctag);
-    if (response) {
-      return facts({
-        state: 'open',
-        reason: response.code === 'DENY' ? 'tl1-denied-ok' : 'tl1-ok',
-        evidence: {
-          ...replyEvidence,
-          responseCode: response.code,
-          ...(response.sid === undefined ? {} : { sid: response.sid, date: response.date ?? '', time: response.time ?? '' }),
-          ...(response.errorCode === undefined ? {} : { errorCode: response.errorCode }),
-        },
+      // A banner or prompt, or a quiet spell: then the agent is ready for a command.
+      const greetingRead = await exchange.expect({ expect: PROMPT_AT_END, reject: /^SSH-/, quietMs: ctx.options.greetingQuietMs, phase: 'greeting' });
+      const greeting = greetingRead.text;
+      const evidence = (rest: Outcome<Reason>): Outcome<Reason> => ({
+        ...rest,
+        evidence: { options: [...session.negotiation], ...(greeting.trim() === '' ? {} : { greeting: printable(greeting, 256) }), ...rest.evidence },
       });
-    }
-    const acknowledgment = findTl1Acknowledgment(reply, ctag);
-    if (acknowledgment !== undefined) {
-      return facts({
-        state: 'open',
-        reason: 'tl1-ok',
-        message: `acknowledgment "${acknowledgment}" but no response before the ${responseEnd === 'timeout' ? 'deadline' : 'end'}`,
-        evidence: { ...replyEvidence, acknowledgment },
-      });
-    }
-    return facts({ ...ended(responseEnd, session, 'TL1 response'), evidence: replyEvidence });
-  },
+
+      const notTl1 = notTl1Facts(session, greetingRead);
+      if (notTl1) return evidence(notTl1);
+      if (!completed(greetingRead)) return evidence(ended(greetingRead, session, 'greeting'));
+      if (!ctx.options.sendRtrvHdr) return evidence({ state: 'open', reason: 'tl1-not-queried' });
+
+      // CR LF after the ";": a telnet server in NVT line mode passes input on per line.
+      const responseRead = await exchange.run([
+        { send: `RTRV-HDR:${tid}::${ctag};\r\n` },
+        { expect: (text) => (findTl1Response(text, ctag)?.complete === true ? text.length : -1), reject: /^SSH-/, phase: 'response' },
+      ]);
+      const reply = responseRead.text;
+      const replyEvidence: Evidence = reply.trim() === '' ? {} : { reply: printable(reply, 512) };
+      const notTl1After = notTl1Facts(session, responseRead);
+      if (notTl1After) return evidence({ ...notTl1After, evidence: replyEvidence });
+
+      // A response line without its terminator (cut off by the deadline or a close) still proves the agent.
+      const response = findTl1Response(reply, ctag);
+      if (response) {
+        return evidence({
+          state: 'open',
+          reason: response.code === 'DENY' ? 'tl1-denied-ok' : 'tl1-ok',
+          evidence: {
+            ...replyEvidence,
+            responseCode: response.code,
+            ...(response.sid === undefined ? {} : { sid: response.sid, date: response.date ?? '', time: response.time ?? '' }),
+            ...(response.errorCode === undefined ? {} : { errorCode: response.errorCode }),
+          },
+        });
+      }
+      const acknowledgment = findTl1Acknowledgment(reply, ctag);
+      if (acknowledgment !== undefined) {
+        return evidence({
+          state: 'open',
+          reason: 'tl1-ok',
+          message: `acknowledgment "${acknowledgment}" but no response before the ${responseRead.end === 'timeout' ? 'deadline' : 'end'}`,
+          evidence: { ...replyEvidence, acknowledgment },
+        });
+      }
+      return evidence({ ...ended(responseRead, session, 'TL1 response'), evidence: replyEvidence });
+    }),
 });
 
 export default tl1Probe;
 
 // ---- helpers ----
 
-function notTl1Facts(session: TelnetSession): Omit<ProbeFacts, 'timings'> | undefined {
+function notTl1Facts(session: TelnetSession, read: StepResult): Outcome<Reason> | undefined {
   if (session.violation !== undefined) {
     return { state: 'open', reason: 'unexpected-protocol', message: `not telnet or TL1: ${session.violation}` };
   }
-  if (session.text.startsWith('SSH-')) return { state: 'open', reason: 'unexpected-protocol', message: 'an SSH server answered' };
+  if (read.end === 'mismatch') return { state: 'open', reason: 'unexpected-protocol', message: 'an SSH server answered' };
   return undefined;
 }
 
 /** Facts for a read that ended without the awaited TL1 exchange. */
-function ended(end: TelnetEnd, session: TelnetSession, what: string): Omit<ProbeFacts, 'timings'> {
-  switch (end) {
+function ended(read: StepResult, session: TelnetSession, what: string): Outcome<Reason> {
+  switch (read.end) {
     case 'matched':
     case 'quiet':
+    case 'mismatch':
     case 'timeout':
       return { state: 'open', reason: 'tl1-no-response', message: `no ${what} before the deadline` };
     case 'eof':
@@ -159,6 +150,6 @@ function ended(end: TelnetEnd, session: TelnetSession, what: string): Omit<Probe
         ? { state: 'open', reason: 'tl1-closed', message: `closed before the ${what}` }
         : readEndFacts('eof', what);
     default:
-      return readEndFacts(end, what, session.errorCode);
+      return readEndFacts(read.end, what, read.errorCode);
   }
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { PhaseClock } from '../src/core/clock.js';
-import { endedWithoutReply, UdpExchange, udpFailureFacts } from './kit/udp-exchange.js';
+import { udpProbe } from './kit/udp-probe.js';
 import { defineProbe } from '../src/core/probe.js';
 
 const optionsSchema = z
@@ -22,7 +21,7 @@ const optionsSchema = z
  * Tells closed (ICMP port unreachable) from open|filtered (silence). One-way protocols never
  * answer, so silence is the best such a port can show; a reply of any kind proves it open.
  */
-const udpProbe = defineProbe({
+const udp = defineProbe({
   kind: 'udp',
   transport: 'udp',
   summary: 'UDP datagram: closed on ICMP port unreachable, open on any reply, open|filtered on silence',
@@ -30,33 +29,22 @@ const udpProbe = defineProbe({
   reasons: {
     'udp-reply': { outcome: 'ok', summary: 'the port answered the datagram: something listens there' },
   },
-  async run(target, ctx) {
-    const clock = new PhaseClock();
-    const opened = await UdpExchange.open(target.address, target.port ?? 0, ctx, clock);
-    if (!opened.ok) return udpFailureFacts(opened, clock);
-    const exchange = opened.exchange;
-    try {
-      const sent = await exchange.send(Buffer.from(ctx.options.payload, 'hex'));
-      if (sent !== undefined) return udpFailureFacts(sent, clock, exchange);
-      const received = await exchange.receive((datagram) => datagram);
+  run: (target, ctx) =>
+    udpProbe(target, ctx, { port: 0 }, async (udp) => {
+      const received = await udp.ask(Buffer.from(ctx.options.payload, 'hex'), (datagram) => datagram);
       if (received.end !== 'reply') {
-        return endedWithoutReply(received, exchange, clock, {
+        return udp.withoutReply(received, {
           message: 'no reply: one-way UDP cannot be proven open (open, or dropped on the way); only a reject shows closed',
         });
       }
-      clock.mark('reply');
+      udp.clock.mark('reply');
       return {
         state: 'open',
         reason: 'udp-reply',
         message: `${received.datagram.length}-byte reply`,
-        timings: clock.done(),
-        bytesRead: exchange.bytesRead,
-        evidence: { replyBytes: received.datagram.length, ...(exchange.ip === target.address ? {} : { ip: exchange.ip }) },
+        evidence: { replyBytes: received.datagram.length, ...(udp.ip === target.address ? {} : { ip: udp.ip }) },
       };
-    } finally {
-      exchange.close();
-    }
-  },
+    }),
 });
 
-export default udpProbe;
+export default udp;

@@ -70,6 +70,11 @@ export class BoundedReader {
     return this.#total;
   }
 
+  /** Bytes received but not yet handed over by a read (what followed the last message). */
+  get buffered(): number {
+    return this.#buffer.length;
+  }
+
   /** Wait for the next complete message, consuming it from the buffer. */
   async read(match: Matcher, signal: AbortSignal): Promise<ReadResult> {
     for (;;) {
@@ -109,6 +114,9 @@ export function lineMatcher(maxLine = 8192): Matcher {
     return buffer.length >= maxLine ? buffer.length : -1;
   };
 }
+
+/** A matcher that hands over whatever has arrived, for readers that parse a stream themselves. */
+export const anyBytes: Matcher = (buffer) => buffer.length;
 
 /** A matcher for a fixed delimiter (e.g. NETCONF's "]]>]]>"). */
 export function delimiterMatcher(delimiter: string): Matcher {

@@ -27,6 +27,6 @@ export function lazyModule<T>(name: string, load: () => Promise<T>): () => Promi
 }
 
 /** The facts of a probe whose library could not be loaded: nothing was sent, nothing was tested. */
-export function libraryFailureFacts(failure: { readonly message: string }, clock: PhaseClock): ProbeFacts {
+export function libraryFailureFacts(failure: { readonly message: string }, clock: PhaseClock): ProbeFacts<'local-error'> {
   return { state: 'error', reason: 'local-error', message: failure.message, timings: clock.done() };
 }

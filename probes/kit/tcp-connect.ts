@@ -2,13 +2,14 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { TransportState } from '../../src/core/model.js';
 import type { ProbeFacts } from '../../src/core/probe.js';
+import type { TransportReason } from '../../src/core/transport-reasons.js';
 import { abortKind, whenAborted } from '../../src/core/abort.js';
 import { now, type PhaseClock } from '../../src/core/clock.js';
 import { classifyErrno, errorCode, errorText } from '../../src/core/errno.js';
 
 export type ConnectResult =
   | { readonly ok: true; readonly socket: net.Socket; readonly ip: string }
-  | { readonly ok: false; readonly state: TransportState; readonly reason: string; readonly message?: string };
+  | { readonly ok: false; readonly state: TransportState; readonly reason: TransportReason; readonly message?: string };
 
 /**
  * Resolve `address` (unless it is an IP literal) and open a TCP connection, until the signal
@@ -87,12 +88,25 @@ export function abortedResult(signal: AbortSignal): Extract<ConnectResult, { ok:
 
 /**
  * Close politely: half-close (FIN) so the peer logs an orderly close rather than a reset, then
- * release the socket when the peer closes too or after a short grace.
+ * release the socket when the peer closes too or after a short grace. What the peer still sends
+ * meanwhile is read and dropped, but only up to `budgetLeft` bytes (what is left of the probe's
+ * byte budget): a peer that floods past it is cut off at once, never drained for the whole grace.
  */
-export function closeGently(socket: net.Socket, graceMs = 250): void {
+export function closeGently(socket: net.Socket, graceMs = 250, budgetLeft = Infinity): void {
   if (socket.destroyed) return;
   socket.removeAllListeners('data');
   socket.on('error', ignore);
+  if (budgetLeft <= 0) {
+    socket.destroy();
+    return;
+  }
+  if (budgetLeft !== Infinity) {
+    let left = budgetLeft;
+    socket.on('data', (chunk: Buffer) => {
+      left -= chunk.length;
+      if (left <= 0) socket.destroy();
+    });
+  }
   socket.end();
   lingering.add(socket, graceMs);
   socket.resume();
@@ -168,7 +182,7 @@ function forgetLingering(this: net.Socket): void {
 export function connectFailureFacts(
   failure: Extract<ConnectResult, { ok: false }>,
   clock: PhaseClock,
-): ProbeFacts {
+): ProbeFacts<TransportReason> {
   return {
     state: failure.state,
     reason: failure.reason,

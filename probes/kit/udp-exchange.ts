@@ -1,7 +1,8 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { TransportState } from '../../src/core/model.js';
-import type { Evidence, ProbeFacts } from '../../src/core/probe.js';
+import type { Evidence, Outcome, ProbeFacts } from '../../src/core/probe.js';
+import type { TransportReason } from '../../src/core/transport-reasons.js';
 import { abortKind } from '../../src/core/abort.js';
 import { now, type PhaseClock } from '../../src/core/clock.js';
 import { classifyErrno, errorCode, errorText } from '../../src/core/errno.js';
@@ -24,7 +25,7 @@ import { abortedResult, resolveAddress } from './tcp-connect.js';
 export type UdpFailure = {
   readonly ok: false;
   readonly state: TransportState;
-  readonly reason: string;
+  readonly reason: TransportReason;
   readonly message?: string;
 };
 
@@ -41,8 +42,21 @@ export type Received<T> =
   | { readonly end: 'timeout' }
   | { readonly end: 'aborted' };
 
-/** Returns the parsed reply, or undefined to ignore the datagram (wrong id, truncated, garbage). */
-export type Accept<T> = (datagram: Buffer) => T | undefined;
+/**
+ * What `accept` returns for a well-formed reply to another request (another identifier, another
+ * nonce): no reply to this one, so it is set aside like garbage, but counted apart. Silence
+ * with only such replies is still silence (e.g. an answer to an earlier, timed-out request).
+ */
+export const REPLY_TO_ANOTHER_REQUEST: unique symbol = Symbol('reply to another request');
+
+/**
+ * Returns the parsed reply; undefined to ignore the datagram (truncated, garbage); or
+ * REPLY_TO_ANOTHER_REQUEST.
+ */
+export type Accept<T> = (datagram: Buffer) => T | undefined | typeof REPLY_TO_ANOTHER_REQUEST;
+
+/** The replies an Accept<T> takes. */
+export type Accepted<T> = Exclude<T, typeof REPLY_TO_ANOTHER_REQUEST>;
 
 // A flood of empty datagrams costs no bytes but still costs work: bound their number too.
 const MAX_DATAGRAMS = 256;
@@ -55,6 +69,7 @@ export class UdpExchange {
   #bytes = 0;
   #datagrams = 0;
   #ignored = 0;
+  #mismatched = 0;
   #overLimit = false;
   #pendingError: UdpFailure | undefined;
   #closed = false;
@@ -124,9 +139,14 @@ export class UdpExchange {
     return Math.min(this.#bytes, this.#maxBytes);
   }
 
-  /** Datagrams received that the validator did not accept. */
+  /** Datagrams received that the validator did not accept (garbage, not a reply at all). */
   get ignored(): number {
     return this.#ignored;
+  }
+
+  /** Well-formed replies to another request, set aside. */
+  get mismatched(): number {
+    return this.#mismatched;
   }
 
   get datagrams(): number {
@@ -149,7 +169,7 @@ export class UdpExchange {
    * Wait for a datagram that `accept` approves, until the deadline, or `waitMs` when given.
    * Datagrams it refuses are counted as ignored and the wait goes on.
    */
-  async receive<T>(accept: Accept<T>, waitMs?: number): Promise<Received<T>> {
+  async receive<T>(accept: Accept<T>, waitMs?: number): Promise<Received<Accepted<T>>> {
     let waitOver = false;
     let timer: NodeJS.Timeout | undefined;
     if (waitMs !== undefined) {
@@ -162,8 +182,9 @@ export class UdpExchange {
       for (;;) {
         for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
           const value = accept(next.datagram);
-          if (value !== undefined) return { end: 'reply', value, datagram: next.datagram, at: next.at };
-          this.#ignored += 1;
+          if (value === REPLY_TO_ANOTHER_REQUEST) this.#mismatched += 1;
+          else if (value !== undefined) return { end: 'reply', value: value as Accepted<T>, datagram: next.datagram, at: next.at };
+          else this.#ignored += 1;
         }
         if (this.#pendingError !== undefined) return { end: 'error', failure: this.#pendingError };
         if (this.#overLimit) return { end: 'limit' };
@@ -191,7 +212,10 @@ export class UdpExchange {
 
   /** Evidence every UDP probe adds: what arrived that was not the reply. */
   evidence(): Evidence {
-    return this.#ignored > 0 ? { datagramsIgnored: this.#ignored } : {};
+    return {
+      ...(this.#ignored > 0 ? { datagramsIgnored: this.#ignored } : {}),
+      ...(this.#mismatched > 0 ? { repliesToAnotherRequest: this.#mismatched } : {}),
+    };
   }
 
   readonly #onAbort = (): void => this.#wake?.();
@@ -228,52 +252,70 @@ function closeQuietly(socket: dgram.Socket): void {
   }
 }
 
-/** Facts for an exchange that never produced an accepted reply (the common endings). */
-export function endedWithoutReply(
+export interface Silence<Reason extends string> {
+  readonly message: string;
+  readonly evidence?: Evidence;
+  /** The reason for silence; `no-reply` (open|filtered, warn) unless the probe knows better. */
+  readonly reason?: Reason;
+}
+
+/**
+ * The outcome of an exchange that never produced an accepted reply (the common endings): an ICMP
+ * or send error, the byte limit, the run's end, or silence. Datagrams from the port that were no
+ * reply at all mean another protocol; replies to another request only are no answer: silence.
+ */
+export function withoutReply<Reason extends string = 'no-reply'>(
   end: Exclude<Received<unknown>, { end: 'reply' }>,
   exchange: UdpExchange | undefined,
-  clock: PhaseClock,
-  silence: { readonly message: string; readonly evidence?: Evidence; readonly reason?: string },
-): ProbeFacts {
-  const base = {
-    timings: clock.done(),
-    ...(exchange === undefined ? {} : { bytesRead: exchange.bytesRead }),
-  };
+  silence: Silence<Reason>,
+): Outcome<TransportReason | Reason> {
   const evidence = { ...(silence.evidence ?? {}), ...(exchange?.evidence() ?? {}) };
   const withEvidence = Object.keys(evidence).length > 0 ? { evidence } : {};
   switch (end.end) {
     case 'error': {
       const { state, reason, message } = end.failure;
-      return { state, reason, ...(message === undefined ? {} : { message }), ...base, ...withEvidence };
+      return { state, reason, ...(message === undefined ? {} : { message }), ...withEvidence };
     }
     case 'limit':
       return {
         state: 'open',
         reason: 'response-too-large',
         message: `more than ${exchange?.bytesRead ?? 0} bytes arrived without a valid reply`,
-        ...base,
         ...withEvidence,
       };
     case 'aborted':
-      return { state: 'error', reason: 'aborted', message: 'run interrupted', ...base, ...withEvidence };
+      return { state: 'error', reason: 'aborted', message: 'run interrupted', ...withEvidence };
     case 'timeout':
-    case 'wait-over':
+    case 'wait-over': {
       if ((exchange?.ignored ?? 0) > 0) {
         // Datagrams came back from the port itself (the socket is connected), just not valid ones.
         return {
           state: 'open',
           reason: 'unexpected-protocol',
           message: `${exchange?.ignored} datagram(s) from the port, none a valid reply`,
-          ...base,
           ...withEvidence,
         };
       }
-      return { state: 'open|filtered', reason: silence.reason ?? 'no-reply', message: silence.message, ...base, ...withEvidence };
+      const mismatched = exchange?.mismatched ?? 0;
+      const note = mismatched > 0 ? `; ${mismatched} reply(ies) to another request arrived and were ignored` : '';
+      return { state: 'open|filtered', reason: silence.reason ?? 'no-reply', message: silence.message + note, ...withEvidence };
+    }
   }
 }
 
+/** Facts for an exchange that never produced an accepted reply: withoutReply() with timings and bytesRead. */
+export function endedWithoutReply<Reason extends string = 'no-reply'>(
+  end: Exclude<Received<unknown>, { end: 'reply' }>,
+  exchange: UdpExchange | undefined,
+  clock: PhaseClock,
+  silence: Silence<Reason>,
+): ProbeFacts<TransportReason | Reason> {
+  const outcome = withoutReply(end, exchange, silence);
+  return { ...outcome, timings: clock.done(), ...(exchange === undefined ? {} : { bytesRead: exchange.bytesRead }) };
+}
+
 /** Facts for a failure before anything was sent (resolve, socket, connect, send). */
-export function udpFailureFacts(failure: UdpFailure, clock: PhaseClock, exchange?: UdpExchange): ProbeFacts {
+export function udpFailureFacts(failure: UdpFailure, clock: PhaseClock, exchange?: UdpExchange): ProbeFacts<TransportReason> {
   return {
     state: failure.state,
     reason: failure.reason,

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { HostCredentials } from './credentials.js';
 import type { Transport, TransportState } from './model.js';
 import type { ReasonCatalogue } from './reasons.js';
+import type { TransportReason } from './transport-reasons.js';
 
 /** Where a probe goes. The planner fills it from a matrix row and an inventory host. */
 export interface ProbeTarget {
@@ -52,11 +53,15 @@ export interface Finding {
   readonly message: string;
 }
 
-/** The facts a probe records. It never decides pass or fail: the verdict step does. */
-export interface ProbeFacts {
+/**
+ * The facts a probe records. It never decides pass or fail: the verdict step does.
+ * `Reason` narrows the codes a probe may report (see `ReasonOf`); the runner, the verdict and the
+ * reports take any code, as plain strings.
+ */
+export interface ProbeFacts<Reason extends string = string> {
   readonly state: TransportState;
   /** A code from the transport catalogue or from the probe's own `reasons`. */
-  readonly reason: string;
+  readonly reason: Reason;
   /** One short human line of detail (never a secret). */
   readonly message?: string;
   readonly timings: PhaseTimings;
@@ -65,11 +70,22 @@ export interface ProbeFacts {
   readonly bytesRead?: number;
 }
 
+/** The codes a probe with the catalogue `Reasons` may report: its own and the shared transport codes. */
+export type ReasonOf<Reasons extends ReasonCatalogue> = TransportReason | (keyof Reasons & string);
+
+/** Facts without what the probe kit fills in at the end (timings, bytes read). */
+export type Outcome<Reason extends string = string> = Omit<ProbeFacts<Reason>, 'timings' | 'bytesRead'>;
+
 /**
  * A pluggable probe: one file in probes/, a default export of this shape, one line in
- * probes/registry.ts.
+ * probes/registry.ts. `Reasons` is its catalogue and `Reason` the codes its facts may carry;
+ * both default to "any", which is how the registry, the runner and the reports see probes.
  */
-export interface ProbeDefinition<Options = Record<string, never>> {
+export interface ProbeDefinition<
+  Options = Record<string, never>,
+  Reasons extends ReasonCatalogue = ReasonCatalogue,
+  Reason extends string = ReasonOf<Reasons>,
+> {
   /** Registry key; also the value used in the matrix's `probe` field. */
   readonly kind: string;
   readonly transport: Transport;
@@ -81,12 +97,13 @@ export interface ProbeDefinition<Options = Record<string, never>> {
    */
   readonly optionsSchema: z.ZodType<Options>;
   /** Reasons this probe can report beyond the shared transport catalogue. */
-  readonly reasons: ReasonCatalogue;
+  readonly reasons: Reasons;
   /**
    * Run once against one target. Must resolve (never reject) for anything the remote side does,
-   * stop when `ctx.signal` aborts, and never read more than `ctx.maxBytes`.
+   * stop when `ctx.signal` aborts, and never read more than `ctx.maxBytes`. The facts carry only
+   * codes of `reasons` or of the transport catalogue: another code does not compile.
    */
-  run(target: ProbeTarget, ctx: ProbeContext<Options>): Promise<ProbeFacts>;
+  run(target: ProbeTarget, ctx: ProbeContext<Options>): Promise<ProbeFacts<Reason>>;
   /**
    * Loads what `run` needs from disk (its third-party libraries), once per process. The runner
    * calls it for every kind in the plan before the first deadline starts, so that loading a
@@ -96,7 +113,12 @@ export interface ProbeDefinition<Options = Record<string, never>> {
   prepare?(): Promise<void>;
 }
 
-/** Define a probe with its option type inferred from its schema. */
-export function defineProbe<Options>(probe: ProbeDefinition<Options>): ProbeDefinition<Options> {
+/**
+ * Define a probe with its option type inferred from its schema and its reason codes from its
+ * `reasons` object, so that `run` can return only codes the probe declares (or transport codes).
+ */
+export function defineProbe<Options, const Reasons extends ReasonCatalogue>(
+  probe: ProbeDefinition<Options, Reasons, NoInfer<ReasonOf<Reasons>>>,
+): ProbeDefinition<Options, Reasons> {
   return probe;
 }

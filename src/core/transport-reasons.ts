@@ -54,6 +54,16 @@ export const TRANSPORT_REASONS = defineReasons({
     retryable: true,
     summary: 'connected, but the service sent nothing before the deadline',
   },
+  'closed-mid-banner': {
+    outcome: 'fail',
+    summary:
+      'connected, the peer began its greeting or response and closed before completing it (the message says after how many bytes)',
+  },
+  'incomplete-banner': {
+    outcome: 'fail',
+    retryable: true,
+    summary: 'the peer began its greeting or response but did not complete it before the deadline (stalled, or deliberately slow)',
+  },
   'unexpected-protocol': {
     outcome: 'fail',
     summary: 'something answered, but not the expected protocol',

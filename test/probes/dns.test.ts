@@ -84,6 +84,18 @@ describe('dns probe', () => {
     expect(facts).toMatchObject({ state: 'open', reason: 'unexpected-protocol', evidence: { datagramsIgnored: 1 } });
   });
 
+  it('TC=1 over TCP too: an error (truncated), not an answer', async () => {
+    const facts = await probe({ truncateUdp: true, truncateTcp: true }, { query: 'psm.zone.test', type: 'A' });
+    expect(facts).toMatchObject({ state: 'open', reason: 'dns-tcp-failed' });
+    expect(facts.message).toContain('TC set over TCP');
+  });
+
+  it('a compression loop in the answer is malformed at once, not a wait for the deadline', async () => {
+    // The deadline is far past the test's own timeout: only an answer at once passes.
+    const facts = await probe({ fault: 'compression-loop' }, {}, 120_000);
+    expect(facts).toMatchObject({ state: 'open', reason: 'dns-malformed', evidence: { transport: 'udp' } });
+  });
+
   it('garbage first, then the real answer', async () => {
     const facts = await probe({ fault: 'garbage-first' }, { query: 'psm.zone.test', type: 'A' });
     expect(facts).toMatchObject({ reason: 'dns-noerror', evidence: { datagramsIgnored: 1 } });

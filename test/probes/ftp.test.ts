@@ -123,3 +123,39 @@ describe('ftp probe', () => {
     expect((await probe(resetting.port)).reason).toBe('reset-after-connect');
   });
 });
+
+describe('ftp probe against broken greetings (a broken peer never passes)', () => {
+  it('an unfinished multi-line greeting (220- lines, never the 220 line) is incomplete, not ftp-ok', async () => {
+    const peer = await scriptedTcpPeer((socket) => {
+      for (let line = 0; line < 20; line += 1) socket.write(`220-Welcome, line ${line}\r\n`);
+      const timer = setInterval(() => socket.write('220-still welcoming\r\n'), 50);
+      socket.on('close', () => clearInterval(timer));
+    });
+    peers.push(peer);
+    const facts = await probe(peer.port, {}, 500);
+    expect(facts).toMatchObject({ state: 'open', reason: 'incomplete-banner' });
+    expect(facts.evidence?.greeting).toContain('220-Welcome, line 0');
+  });
+
+  it('a multi-line greeting cut off by a close is closed after N bytes, not ftp-ok', async () => {
+    const peer = await scriptedTcpPeer((socket) => socket.end('220-Welcome\r\n220-to the server\r\n'));
+    peers.push(peer);
+    const facts = await probe(peer.port);
+    expect(facts).toMatchObject({ state: 'open', reason: 'closed-mid-banner' });
+    expect(facts.message).toContain('after 32 bytes');
+  });
+
+  it('a 220 line cut off before its line end is not a greeting either', async () => {
+    const peer = await scriptedTcpPeer((socket) => socket.end('220 Rea'));
+    peers.push(peer);
+    expect((await probe(peer.port)).reason).toBe('closed-mid-banner');
+  });
+
+  it.each([['2'], ['X']])('a peer that sends one byte (%s) and closes: closed after 1 byte', async (byte) => {
+    const peer = await scriptedTcpPeer((socket) => socket.end(byte));
+    peers.push(peer);
+    const facts = await probe(peer.port);
+    expect(facts).toMatchObject({ state: 'open', reason: 'closed-mid-banner' });
+    expect(facts.message).toContain('after 1 byte,');
+  });
+});

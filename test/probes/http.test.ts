@@ -155,6 +155,52 @@ describe('http probe, plain HTTP', () => {
   });
 });
 
+describe('http probe against broken responses (a broken peer never passes)', () => {
+  const answering = async (answer: (socket: net.Socket) => void): Promise<number> => {
+    const peer = await scriptedTcpPeer((socket) => socket.once('data', () => answer(socket)));
+    peers.push(peer);
+    return peer.port;
+  };
+
+  it('a header block that never ends is incomplete, not a 200', async () => {
+    const port = await answering((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nServer: slowloris\r\n');
+      const timer = setInterval(() => socket.write('X-Padding: more\r\n'), 50);
+      socket.on('close', () => clearInterval(timer));
+    });
+    const facts = await probe(port, {}, { timeoutMs: 500 });
+    expect(facts).toMatchObject({ state: 'open', reason: 'incomplete-banner', evidence: { status: 200, server: 'slowloris' } });
+    expect(facts.message).toContain('HTTP 200 OK, but');
+  });
+
+  it('a header block past the byte limit is response-too-large, not a 200', async () => {
+    const port = await answering((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\n');
+      const pump = (): void => {
+        while (!socket.destroyed && socket.write(`X-Padding: ${'a'.repeat(1000)}\r\n`));
+        if (!socket.destroyed) socket.once('drain', pump);
+      };
+      pump();
+    });
+    const facts = await probe(port, {}, { maxBytes: 8192 });
+    expect(facts).toMatchObject({ state: 'open', reason: 'response-too-large' });
+    expect(facts.bytesRead).toBeLessThanOrEqual(8192);
+  });
+
+  it('a header block cut off by a close is closed after N bytes, not a 200', async () => {
+    const port = await answering((socket) => socket.end('HTTP/1.1 200 OK\r\nServer: x\r\n'));
+    const facts = await probe(port);
+    expect(facts).toMatchObject({ state: 'open', reason: 'closed-mid-banner', evidence: { status: 200 } });
+  });
+
+  it.each([['H'], ['X']])('a peer that sends one byte (%s) and closes: closed after 1 byte', async (byte) => {
+    const port = await answering((socket) => socket.end(byte));
+    const facts = await probe(port);
+    expect(facts).toMatchObject({ state: 'open', reason: 'closed-mid-banner' });
+    expect(facts.message).toContain('after 1 byte,');
+  });
+});
+
 describe('http probe, HTTPS', () => {
   let selfSigned: TestCertificate;
   let ca: TestCertificate;

@@ -122,10 +122,12 @@ describe('mysql probe', () => {
     expect(facts.evidence?.firstText).toBe('HTTP/1.1 400 Bad Request');
   });
 
-  it('reports a greeting cut off by a close as unexpected-protocol', async () => {
+  it('reports a greeting cut off by a close as closed after N bytes', async () => {
     const peer = await scriptedTcpPeer((socket) => socket.end(handshakeV10('8.0.36', 1, MARIADB_CAPS).subarray(0, 20)));
     peers.push(peer);
-    expect((await run(peer.port)).reason).toBe('unexpected-protocol');
+    const facts = await run(peer.port);
+    expect(facts).toMatchObject({ state: 'open', reason: 'closed-mid-banner' });
+    expect(facts.message).toContain('after 20 bytes');
   });
 
   it('tells silence, an immediate close and a reset apart', async () => {
@@ -136,6 +138,43 @@ describe('mysql probe', () => {
     expect((await run(silent.port, {}, 300)).reason).toBe('no-banner');
     expect((await run(closing.port)).reason).toBe('closed-before-banner');
     expect((await run(resetting.port)).reason).toBe('reset-after-connect');
+  });
+});
+
+describe('mysql probe against broken greetings (a broken peer never passes)', () => {
+  it('a header that claims 16 MB before a well-formed greeting is a protocol error', async () => {
+    const greeting = handshakeV10('8.0.36', 1, MARIADB_CAPS);
+    const lying = Buffer.from(greeting);
+    lying.writeUIntLE(0xffffff, 0, 3);
+    const peer = await server(lying);
+    const facts = await run(peer.port, {}, 30_000);
+    expect(facts).toMatchObject({ state: 'open', reason: 'unexpected-protocol' });
+    expect(facts.message).toContain('16777215 bytes');
+  });
+
+  it('a header shorter than the bytes that arrive is a protocol error', async () => {
+    const greeting = handshakeV10('8.0.36', 1, MARIADB_CAPS);
+    const short = Buffer.from(greeting);
+    short.writeUIntLE(greeting.length - 4 - 20, 0, 3);
+    const peer = await server(short);
+    const facts = await run(peer.port);
+    expect(facts).toMatchObject({ state: 'open', reason: 'unexpected-protocol' });
+    expect(facts.message).toContain('20 bytes after the packet');
+  });
+
+  it('a header longer than the bytes that arrive, then silence: incomplete', async () => {
+    const greeting = handshakeV10('8.0.36', 1, MARIADB_CAPS);
+    const long = Buffer.from(greeting);
+    long.writeUIntLE(greeting.length - 4 + 50, 0, 3);
+    const peer = await server(long);
+    const facts = await run(peer.port, {}, 400);
+    expect(facts).toMatchObject({ state: 'open', reason: 'incomplete-banner' });
+  });
+
+  it('rejects a length mismatch in the parser itself', () => {
+    const greeting = handshakeV10('8.0.36', 1, MARIADB_CAPS);
+    expect(parseGreeting(Buffer.concat([greeting, Buffer.from([1, 2, 3])]))).toMatchObject({ kind: 'malformed' });
+    expect(parseGreeting(greeting.subarray(0, greeting.length - 1))).toMatchObject({ kind: 'malformed' });
   });
 });
 

@@ -129,10 +129,18 @@ describe('radius probe', () => {
     expect(facts).toMatchObject({ state: 'open|filtered', reason: 'no-response' });
   });
 
-  it('ignores a reply with the wrong Identifier', async () => {
+  it('sets a reply with the wrong Identifier aside (it answers another request) and takes the right one', async () => {
     const peer = await server({ wrongIdentifierFirst: true });
     const facts = await runProbe(radiusProbe, udpTarget(peer.port), { credentials: credentials() });
-    expect(facts).toMatchObject({ state: 'open', reason: 'status-server-ok', evidence: { datagramsIgnored: 1 } });
+    expect(facts).toMatchObject({ state: 'open', reason: 'status-server-ok', evidence: { repliesToAnotherRequest: 1 } });
+    expect(facts.evidence).not.toHaveProperty('datagramsIgnored');
+  });
+
+  it('replies with the wrong Identifier only: no reply to this request (no-response), noting that they arrived', async () => {
+    const peer = await server({ wrongIdentifierOnly: true });
+    const facts = await runProbe(radiusProbe, udpTarget(peer.port), { credentials: credentials(), timeoutMs: 400 });
+    expect(facts).toMatchObject({ state: 'open|filtered', reason: 'no-response', evidence: { repliesToAnotherRequest: 1 } });
+    expect(facts.message).toContain('1 reply(ies) to another request arrived and were ignored');
   });
 
   it('closed port: ICMP port unreachable', async () => {

@@ -253,6 +253,20 @@ describe('ssh probe identification handling (scripted peers)', () => {
     expect(facts.message).toContain('Too many connections');
   });
 
+  it('reports an identification that stops mid-line as incomplete, not as another protocol', async () => {
+    const server = await peer('SSH-2.0-OpenSS');
+    const facts = await runProbe(sshProbe, tcpTarget(server.port), { timeoutMs: 400 });
+    expect(facts).toMatchObject({ state: 'open', reason: 'incomplete-banner' });
+    expect(facts.message).toContain('SSH-2.0-OpenSS');
+  });
+
+  it('reports an identification cut off by a close as closed after N bytes', async () => {
+    const server = await peer('SSH-2.0-Op', { closeAfterMs: 20 });
+    const facts = await runProbe(sshProbe, tcpTarget(server.port));
+    expect(facts).toMatchObject({ state: 'open', reason: 'closed-mid-banner' });
+    expect(facts.message).toContain('after 10 bytes');
+  });
+
   it('reports a key exchange that never ends as kex-timeout (retryable)', async () => {
     const server = await peer('SSH-2.0-Stuck_1.0\r\n');
     const facts = await runProbe(sshProbe, tcpTarget(server.port), { timeoutMs: 400 });

@@ -19,7 +19,13 @@ export interface DnsServerSetup {
   readonly truncateUdp?: boolean;
   /** Close TCP connections without answering. */
   readonly tcpCloses?: boolean;
-  readonly fault?: 'wrong-id' | 'wrong-question' | 'garbage-first' | 'other-port' | 'oversized';
+  /** Over TCP too, answer with TC=1 and no records (a broken server: TCP never needs truncation). */
+  readonly truncateTcp?: boolean;
+  /**
+   * compression-loop: the answer's name is a pointer to itself (RFC 1035 §4.1.4 pointers must
+   * point back; a loop never ends), with the query's ID and the response bit.
+   */
+  readonly fault?: 'wrong-id' | 'wrong-question' | 'garbage-first' | 'other-port' | 'oversized' | 'compression-loop';
 }
 
 export interface DnsServer extends UdpPeer {
@@ -36,7 +42,7 @@ function answer(query: DecodedPacket, setup: DnsServerSetup, forUdp: boolean): B
   let rcode = setup.rcode ?? (inZone ? (address !== undefined || name === zone ? 0 : 3) : 5);
   const answers: Answer[] = [];
   if (rcode === 0 && address !== undefined && question?.type === 'A') answers.push({ type: 'A', name, ttl: 60, data: address });
-  const truncated = forUdp && setup.truncateUdp === true;
+  const truncated = forUdp ? setup.truncateUdp === true : setup.truncateTcp === true;
   const additionals: Answer[] = [];
   if (rcode === 5) {
     const ede = Buffer.alloc(2);
@@ -52,6 +58,16 @@ function answer(query: DecodedPacket, setup: DnsServerSetup, forUdp: boolean): B
     answers: truncated ? [] : answers,
     additionals,
   });
+}
+
+/** A response header (this ID, QR and AA set, one question) whose question name points at itself. */
+function compressionLoop(id: number): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(id, 0);
+  header.writeUInt16BE(0x8400, 2);
+  header.writeUInt16BE(1, 4);
+  // Offset 12 holds a pointer to offset 12, then QTYPE and QCLASS.
+  return Buffer.concat([header, Buffer.from([0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01])]);
 }
 
 export async function startDnsServer(setup: DnsServerSetup = {}): Promise<DnsServer> {
@@ -89,6 +105,8 @@ async function startOnce(setup: DnsServerSetup): Promise<DnsServer> {
         return replyFromOtherPort(good);
       case 'oversized':
         return reply(Buffer.concat([good, Buffer.alloc(60_000)]));
+      case 'compression-loop':
+        return reply(compressionLoop(query.id ?? 0));
       default:
         return reply(good);
     }

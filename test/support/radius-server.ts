@@ -22,6 +22,8 @@ export interface RadiusServerSetup {
   readonly users?: Readonly<Record<string, string>>;
   /** Send a reply with another Identifier before the real one. */
   readonly wrongIdentifierFirst?: boolean;
+  /** Answer every request only with the wrong Identifier (replies to some other request). */
+  readonly wrongIdentifierOnly?: boolean;
   /** Sign replies with this secret instead (a broken or impersonating server). */
   readonly replySecret?: string;
 }
@@ -60,8 +62,8 @@ export async function startRadiusServer(setup: RadiusServerSetup): Promise<Radiu
     }
     const secret = setup.replySecret ?? setup.secret;
     const build = (identifier: number): Buffer => buildReply(code, identifier, request.authenticator, attributes, secret, setup.messageAuthenticator ?? 'first');
-    if (setup.wrongIdentifierFirst) reply(build((request.identifier + 1) % 256));
-    reply(build(request.identifier));
+    if (setup.wrongIdentifierFirst || setup.wrongIdentifierOnly) reply(build((request.identifier + 1) % 256));
+    if (!setup.wrongIdentifierOnly) reply(build(request.identifier));
   });
   return { ...peer, requests };
 }

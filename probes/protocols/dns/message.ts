@@ -86,17 +86,28 @@ export interface Response {
   readonly ede: readonly string[];
 }
 
+/** A response that carries this query's ID but does not decode (a compression loop, a record past the end). */
+export interface MalformedResponse {
+  readonly malformed: string;
+}
+
+const HEADER_LENGTH = 12;
+const QR = 0x80;
+
 /**
- * The response to `query`, or undefined when the bytes are not one: malformed, not a response,
- * another ID, or another question. An error reply without a question section (allowed for
- * FORMERR and the like) is accepted on its ID alone.
+ * The response to `query`; `{ malformed }` when a message with this query's ID and the response
+ * bit does not decode: that is the server's answer, broken, and waiting on would only reach the
+ * deadline. Undefined when the bytes are not an answer to this query at all: too short, not a
+ * response, another ID, or another question. An error reply without a question section
+ * (allowed for FORMERR and the like) is accepted on its ID alone.
  */
-export function parseResponse(dnsPacket: DnsPacket, message: Buffer, query: Query): Response | undefined {
+export function parseResponse(dnsPacket: DnsPacket, message: Buffer, query: Query): Response | MalformedResponse | undefined {
+  if (message.length < HEADER_LENGTH || message.readUInt16BE(0) !== query.id || ((message[2] ?? 0) & QR) === 0) return undefined;
   let packet: DecodedPacket;
   try {
     packet = dnsPacket.decode(message);
-  } catch {
-    return undefined;
+  } catch (error) {
+    return { malformed: error instanceof Error ? error.message.slice(0, 120) : 'does not decode' };
   }
   if (packet.type !== 'response' || packet.id !== query.id) return undefined;
   const rcode = RCODES[(packet.flags ?? 0) & 0x0f] ?? `RCODE${(packet.flags ?? 0) & 0x0f}`;

@@ -1,50 +1,47 @@
-import { lineMatcher, type BoundedReader, type ReadEnd } from '../../kit/bounded-reader.js';
+/**
+ * FTP replies (RFC 959 §4.2) as patterns for the banner exchange: a three-digit code and text.
+ * A multi-line reply opens with `220-` and only a line that starts with the same code and a space
+ * (`220 `) closes it; lines between may look like anything, even other codes. A reply is complete
+ * only with its closing line: an unfinished `220-` block is no reply at all.
+ */
 
-/** One FTP reply (RFC 959 §4.2): a three-digit code and its text lines. */
-export type FtpReply =
-  | { readonly kind: 'reply'; readonly code: number; readonly lines: readonly string[] }
-  /** A line that is no FTP reply at all: another protocol, or garbage. */
-  | { readonly kind: 'malformed'; readonly line: string }
-  /** The read ended first; `lines` holds what arrived of a multi-line reply. */
-  | { readonly kind: 'end'; readonly end: Exclude<ReadEnd, 'matched'>; readonly lines: readonly string[]; readonly errorCode?: string };
+/** One complete reply at the start of the text: single-line, or a `ddd-` block to its `ddd ` line. */
+export const FTP_REPLY = /^(\d{3})(?: [^\n]*\n|-[^\n]*\n(?:[^\n]*\n)*?\1 [^\n]*\n)/;
 
-const MAX_LINE = 2048;
-const FIRST_LINE = /^(\d{3})([ -])(.*)$/;
-
-const text = (line: Buffer): string => line.toString('latin1').replace(/\r?\n$/, '');
+/** Longest line taken: real greetings are far shorter, and a longer one is no FTP server's. */
+export const MAX_LINE = 2048;
 
 /**
- * Read one reply, multi-line aware: `220-` opens a block that only a line starting with the same
- * code and a space (`220 `) closes; lines between may look like anything, even other codes.
+ * Text that no FTP server sends: a complete first line that is no reply (another protocol,
+ * garbage), or a line longer than MAX_LINE. Only complete lines are judged: a peer that stops
+ * part-way through its first line has said too little to be called another protocol.
  */
-export async function readFtpReply(reader: BoundedReader, signal: AbortSignal): Promise<FtpReply> {
-  const matcher = lineMatcher(MAX_LINE);
-  const first = await reader.read(matcher, signal);
-  if (first.end !== 'matched') return endOf(first.end, first.errorCode, first.data.length > 0 ? [text(first.data)] : []);
-  const line = text(first.data);
-  const parsed = FIRST_LINE.exec(line);
-  if (!parsed) return { kind: 'malformed', line };
-  const code = Number(parsed[1]);
-  const lines = [line];
-  if (parsed[2] === ' ') return { kind: 'reply', code, lines };
-  const closing = `${parsed[1]} `;
-  for (;;) {
-    const next = await reader.read(matcher, signal);
-    if (next.end !== 'matched') return endOf(next.end, next.errorCode, lines);
-    const continued = text(next.data);
-    lines.push(continued);
-    if (continued.startsWith(closing)) return { kind: 'reply', code, lines };
-  }
+export const NOT_FTP = new RegExp(`^(?!\\d{3}[ -])[^\\n]*\\n|(?:^|\\n)[^\\n]{${MAX_LINE}}`);
+
+/** 120 "service ready in nnn minutes" (RFC 959 §5.4): a preliminary reply before the 220. */
+export const PRELIMINARY = /^120[ -]/;
+
+export interface FtpReply {
+  readonly code: number;
+  /** The reply's lines without their line ends. */
+  readonly lines: readonly string[];
 }
 
-function endOf(end: Exclude<ReadEnd, 'matched'>, errorCode: string | undefined, lines: string[]): FtpReply {
-  return errorCode === undefined ? { kind: 'end', end, lines } : { kind: 'end', end, lines, errorCode };
+/** The code and lines of a reply that FTP_REPLY matched (or of what arrived of one). */
+export function parseFtpReply(text: string): FtpReply {
+  const lines = text.replace(/\r?\n$/, '').split(/\r?\n/);
+  return { code: Number(/^(\d{3})/.exec(text)?.[1] ?? 0), lines };
+}
+
+/** The first line of some text, without its line end. */
+export function firstLine(text: string): string {
+  return text.split(/\r?\n/, 1)[0] ?? '';
 }
 
 /**
  * A reply as a server writes it (RFC 959 §4.2): `220 text`, or for several lines `220-` before
  * each but the last and `220 ` before the last, CR LF after each. Every line carries the code,
- * as vsftpd writes it, so no middle line can be taken for the end. readFtpReply reads it back.
+ * as vsftpd writes it, so no middle line can be taken for the end. FTP_REPLY and parseFtpReply read it back.
  */
 export function formatFtpReply(code: number, lines: readonly string[]): string {
   return lines.map((line, i) => `${code}${i === lines.length - 1 ? ' ' : '-'}${line}\r\n`).join('');

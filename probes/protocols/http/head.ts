@@ -32,11 +32,13 @@ const PREFIX = 'HTTP/';
 
 /**
  * Matches a whole header block (status line to the empty line). Bytes that cannot start an HTTP
- * response are handed over at once, so another protocol is reported instead of waited on.
+ * response are handed over as soon as there are enough of them to judge (the length of "HTTP/",
+ * or a line end), so another protocol is reported instead of waited on; fewer bytes followed by a
+ * close are "closed after N bytes", not another protocol.
  */
 export const headMatcher: Matcher = (buffer) => {
   const start = buffer.subarray(0, PREFIX.length).toString('latin1');
-  if (!PREFIX.startsWith(start)) return buffer.length;
+  if (!PREFIX.startsWith(start)) return buffer.length >= PREFIX.length || buffer.includes(0x0a) ? buffer.length : -1;
   const crlf = buffer.indexOf('\r\n\r\n');
   if (crlf >= 0) return crlf + 4;
   const lf = buffer.indexOf('\n\n');

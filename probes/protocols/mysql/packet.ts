@@ -22,7 +22,7 @@ export type Greeting =
 
 const HEADER = 4;
 /** Real greetings are about 100 bytes; anything claiming more than this is not a greeting. */
-const MAX_GREETING = 16 * 1024;
+export const MAX_GREETING = 16 * 1024;
 const FIRST_BYTES = new Set([0x0a, 0x09, 0xff]);
 
 /** Capability flags (dev.mysql.com "Capabilities Flags"), as the greeting announces them. */
@@ -82,10 +82,19 @@ class Cursor {
   }
 }
 
-/** Parse a packet that greetingMatcher matched (header included). */
+/**
+ * Parse a packet that greetingMatcher matched (header included). The header's length must be
+ * exactly what arrived, and within a greeting's size: a header that claims 16 MB followed by 90
+ * bytes is no greeting, however well those 90 bytes would parse.
+ */
 export function parseGreeting(packet: Buffer): Greeting {
   if (packet.length < HEADER + 1 || packet[3] !== 0) return { kind: 'malformed', why: 'not a MySQL packet header' };
-  const payload = packet.subarray(HEADER, HEADER + packet.readUIntLE(0, 3));
+  const length = packet.readUIntLE(0, 3);
+  if (length > MAX_GREETING) return { kind: 'malformed', why: `the header announces ${length} bytes, more than any greeting` };
+  if (packet.length !== HEADER + length) {
+    return { kind: 'malformed', why: `the header announces ${length} bytes, ${packet.length - HEADER} arrived` };
+  }
+  const payload = packet.subarray(HEADER);
   const first = payload[0];
   if (first === 0xff) return parseError(payload);
   if (first === 0x0a || first === 0x09) return parseHandshake(payload, first === 0x0a ? 10 : 9);

@@ -1,9 +1,10 @@
 import { networkInterfaces } from 'node:os';
 import type { ResponderCredentials } from '../../../src/core/credentials.js';
 import type { Secret } from '../../../src/core/secret.js';
-import type { Evidence, Finding, ProbeFacts } from '../../../src/core/probe.js';
+import type { Evidence, Finding, Outcome, ProbeFacts } from '../../../src/core/probe.js';
+import type { TransportReason } from '../../../src/core/transport-reasons.js';
 import type { PhaseClock } from '../../../src/core/clock.js';
-import { buildRequest, normalizeAddress, verifyAnswer, type ParsedReply } from './protocol.js';
+import { buildRequest, normalizeAddress, verifyAnswer, type ParsedReply, type RESPONDER_REASONS } from './protocol.js';
 
 /**
  * What the prober knows of its own end, to compare with what the responder saw: the socket's
@@ -14,9 +15,11 @@ export type OwnEnd =
   | { readonly kind: 'socket'; readonly address: string; readonly port: number }
   | { readonly kind: 'machine'; readonly addresses: ReadonlySet<string> };
 
+type ResponderReason = keyof typeof RESPONDER_REASONS | TransportReason;
+
 export type PreparedRequest =
   | { readonly ok: true; readonly token: Secret; readonly bytes: Buffer; readonly nonce: string }
-  | { readonly ok: false; readonly facts: ProbeFacts };
+  | { readonly ok: false; readonly facts: ProbeFacts<ResponderReason> };
 
 /** The signed request of this host, or the facts of why none can be sent; the same for both transports. */
 export function prepareRequest(credentials: ResponderCredentials | undefined, clock: PhaseClock): PreparedRequest {
@@ -31,15 +34,8 @@ export function prepareRequest(credentials: ResponderCredentials | undefined, cl
   return { ok: true, token: credentials.token, ...request };
 }
 
-/** The facts of a responder's answer or refusal, the same for both transports. */
-export function replyFacts(
-  reply: ParsedReply,
-  token: Secret,
-  nonce: string,
-  own: OwnEnd,
-  clock: PhaseClock,
-  bytesRead: number,
-): ProbeFacts {
+/** The outcome of a responder's answer or refusal, the same for both transports. */
+export function replyFacts(reply: ParsedReply, token: Secret, nonce: string, own: OwnEnd): Outcome<ResponderReason> {
   if (reply.kind === 'deny') {
     const mismatch = reply.code === 'bad-mac';
     return {
@@ -47,8 +43,6 @@ export function replyFacts(
       reason: mismatch ? 'responder-token-mismatch' : 'responder-refused',
       message: `the responder answered DENY ${reply.code}`,
       evidence: { denied: reply.code },
-      timings: clock.done(),
-      bytesRead,
     };
   }
   if (!verifyAnswer(token, nonce, reply)) {
@@ -56,8 +50,6 @@ export function replyFacts(
       state: 'open',
       reason: 'responder-bad-answer',
       message: 'the answer\'s MAC does not match this request and token',
-      timings: clock.done(),
-      bytesRead,
     };
   }
   const { responder, seenAddress, seenPort, localAddress, localPort } = reply.fields;
@@ -76,8 +68,6 @@ export function replyFacts(
     message: `responder ${responder} answered on ${localAddress} port ${localPort}; it saw this prober as ${seenAddress} port ${seenPort}`,
     evidence,
     ...(nat === undefined ? {} : { findings: [nat] }),
-    timings: clock.done(),
-    bytesRead,
   };
 }
 

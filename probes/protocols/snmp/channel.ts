@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { now, type PhaseClock } from '../../../src/core/clock.js';
 import type { Evidence, ProbeFacts } from '../../../src/core/probe.js';
+import type { TransportReason } from '../../../src/core/transport-reasons.js';
 import { endedWithoutReply, type Received, UdpExchange, type UdpFailure, udpFailureFacts } from '../../kit/udp-exchange.js';
 import { isReplyPdu, matchId, readMessage, type V3Message } from './message.js';
 import { asReport } from './usm-reports.js';
@@ -131,7 +132,11 @@ export class SnmpChannel {
    * Facts for an exchange that ended without the reply. Replies to other requests do not count
    * as an answer: silence stays silence, with a note that they came.
    */
-  endedFacts(end: Ended, clock: PhaseClock, silence: { readonly message: string; readonly evidence?: Evidence; readonly reason?: string }): ProbeFacts {
+  endedFacts<Reason extends string = 'no-reply'>(
+    end: Ended,
+    clock: PhaseClock,
+    silence: { readonly message: string; readonly evidence?: Evidence; readonly reason?: Reason },
+  ): ProbeFacts<TransportReason | Reason> {
     const evidence = { ...silence.evidence, ...this.evidence() };
     if ((end.end === 'timeout' || end.end === 'wait-over') && this.#unreadable > 0) {
       return {
@@ -153,7 +158,7 @@ export class SnmpChannel {
   }
 
   /** Facts for a send that failed (a local error, or an ICMP error reported on the send). */
-  failureFacts(failure: UdpFailure, clock: PhaseClock): ProbeFacts {
+  failureFacts(failure: UdpFailure, clock: PhaseClock): ProbeFacts<TransportReason> {
     return udpFailureFacts(failure, clock, this.exchange);
   }
 

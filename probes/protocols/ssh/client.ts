@@ -1,6 +1,7 @@
 import type { Algorithms, AuthHandlerMiddleware, Client, ConnectConfig, NegotiatedAlgorithms } from 'ssh2';
 import type { SshLogin } from '../../../src/core/credentials.js';
 import type { TransportState } from '../../../src/core/model.js';
+import type { TransportReason } from '../../../src/core/transport-reasons.js';
 import { TOOL_VERSION } from '../../../src/core/version.js';
 import type { ProbeContext } from '../../../src/core/probe.js';
 import { abortKind } from '../../../src/core/abort.js';
@@ -17,10 +18,29 @@ import { loginStrategy } from './login.js';
  */
 export const SSH_CLIENT_SOFTWARE = `psm_netcheck_${TOOL_VERSION}`;
 
-export interface SshFailure {
+/** Reasons a key exchange can end in (the SSH probes declare them all). */
+export type SshKexReason = TransportReason | 'host-key-changed' | 'kex-failed' | 'kex-timeout';
+/** Reasons of a login and of the session after it (only a probe that logs in declares them). */
+export type SshLoginReason = 'auth-failed' | 'auth-timeout' | 'closed-during-auth' | 'closed-before-hello' | 'no-hello';
+
+export interface SshFailure<Reason extends string = SshKexReason | SshLoginReason> {
   readonly state: TransportState;
-  readonly reason: string;
+  readonly reason: Reason;
   readonly message: string;
+}
+
+const LOGIN_REASONS: ReadonlySet<string> = new Set<SshLoginReason>(['auth-failed', 'auth-timeout', 'closed-during-auth', 'closed-before-hello', 'no-hello']);
+
+const isLoginReason = (reason: string): reason is SshLoginReason => LOGIN_REASONS.has(reason);
+
+/**
+ * A failure that ended the key exchange. It resolves only while the exchange runs, so it never
+ * carries a login reason; should one come anyway it is reported as the key exchange failing.
+ */
+function kexFailure(failure: SshFailure): SshFailure<SshKexReason> {
+  const reason = failure.reason;
+  if (!isLoginReason(reason)) return { ...failure, reason };
+  return { state: failure.state, reason: 'kex-failed', message: failure.message };
 }
 
 export interface SshClientOptions {
@@ -33,7 +53,7 @@ export interface SshClientOptions {
 export interface SshClientHandle {
   readonly client: Client;
   /** Resolves when the key exchange completes (undefined) or fails. */
-  readonly kexDone: Promise<SshFailure | undefined>;
+  readonly kexDone: Promise<SshFailure<SshKexReason> | undefined>;
   /** Resolves when login completes (undefined) or fails; without a login, together with kexDone. */
   readonly authDone: Promise<SshFailure | undefined>;
   hostKey(): HostKeyInfo | undefined;
@@ -104,9 +124,9 @@ export function startSshClient(
   // The replayed bytes were counted when the identification was read; the listener sees them again.
   let counted = conn.bytesRead - conn.replay.length;
 
-  let resolveKex: (failure: SshFailure | undefined) => void = () => undefined;
+  let resolveKex: (failure: SshFailure<SshKexReason> | undefined) => void = () => undefined;
   let resolveAuth: (failure: SshFailure | undefined) => void = () => undefined;
-  const kexDone = new Promise<SshFailure | undefined>((resolve) => (resolveKex = resolve));
+  const kexDone = new Promise<SshFailure<SshKexReason> | undefined>((resolve) => (resolveKex = resolve));
   const authDone = new Promise<SshFailure | undefined>((resolve) => (resolveAuth = resolve));
 
   const close = (): void => {
@@ -130,7 +150,7 @@ export function startSshClient(
       return;
     }
     phase = 'session';
-    resolveKex(failure);
+    resolveKex(kexFailure(failure));
     resolveAuth(failure);
   };
 

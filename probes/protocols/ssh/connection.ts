@@ -1,10 +1,13 @@
 import type { Socket } from 'node:net';
 import type { Evidence, ProbeContext, ProbeFacts, ProbeTarget } from '../../../src/core/probe.js';
-import { BoundedReader, type ReadResult } from '../../kit/bounded-reader.js';
+import type { TransportReason } from '../../../src/core/transport-reasons.js';
+import type { ReadResult } from '../../kit/bounded-reader.js';
 import type { PhaseClock } from '../../../src/core/clock.js';
 import { classifyErrno } from '../../../src/core/errno.js';
-import { printable, scanIdentification, speaksSsh2, type IdentScan, type SshIdentification } from './ident.js';
-import { closeGently, connectFailureFacts, connectTcp } from '../../kit/tcp-connect.js';
+import { readEndFacts } from '../../kit/read-end.js';
+import { isPrefixOfSshLine, printable, scanIdentification, speaksSsh2, unfinishedLine, type IdentScan, type SshIdentification } from './ident.js';
+import { connectFailureFacts } from '../../kit/tcp-connect.js';
+import { openTcp } from '../../kit/tcp-probe.js';
 
 /** A TCP connection whose server has sent a valid SSH-2 identification line. */
 export interface SshConnection {
@@ -20,7 +23,10 @@ export interface SshConnection {
   readonly bytesRead: number;
 }
 
-export type SshStep<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly facts: ProbeFacts };
+export type SshStep<T, Reason extends string> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly facts: ProbeFacts<Reason> };
+
+/** What the identification read can end in. */
+export type SshIdentReason = TransportReason | 'not-ssh' | 'bad-identification' | 'ssh-version-unsupported';
 
 type Ctx = Pick<ProbeContext<unknown>, 'signal' | 'maxBytes'>;
 
@@ -30,52 +36,39 @@ const identMatcher = (buffer: Buffer): number => (scanIdentification(buffer).kin
 
 /**
  * Connect and read the server's identification (the server speaks first, RFC 4253 §4.2), within
- * the probe's deadline and byte limit. Sends nothing: the caller decides how to go on.
+ * the probe's deadline and byte limit. Sends nothing: the caller decides how to go on. A failure
+ * closes the connection within what is left of the byte budget (a flood is cut off, not drained).
  */
-export async function openSshConnection(target: ProbeTarget, ctx: Ctx, clock: PhaseClock): Promise<SshStep<SshConnection>> {
-  const connected = await connectTcp(target.address, target.port ?? 22, ctx.signal, clock);
-  if (!connected.ok) return { ok: false, facts: connectFailureFacts(connected, clock) };
-  const { socket, ip } = connected;
-  const reader = new BoundedReader(socket, ctx.maxBytes);
-  const read = await reader.read(identMatcher, ctx.signal);
+export async function openSshConnection(target: ProbeTarget, ctx: Ctx, clock: PhaseClock): Promise<SshStep<SshConnection, SshIdentReason>> {
+  const opened = await openTcp(target.address, target.port ?? 22, ctx, clock);
+  if (!opened.ok) return { ok: false, facts: connectFailureFacts(opened, clock) };
+  const { conn } = opened;
+  const read = await conn.reader.read(identMatcher, ctx.signal);
   clock.mark('banner');
   const scan = scanIdentification(read.data);
-  const ipEvidence: Evidence = ip === target.address ? {} : { ip };
+  const ipEvidence: Evidence = conn.ip === target.address ? {} : { ip: conn.ip };
 
   if (read.end === 'matched' && scan.kind === 'found') {
     const { ident } = scan;
     if (!speaksSsh2(ident.protoVersion)) {
-      closeGently(socket);
       return {
         ok: false,
-        facts: {
+        facts: conn.finish({
           state: 'open',
           reason: 'ssh-version-unsupported',
           message: `the server speaks only SSH protocol ${ident.protoVersion}: "${ident.line}"`,
-          timings: clock.done(),
-          bytesRead: reader.bytesRead,
           evidence: { ...ipEvidence, ...identEvidence(ident) },
-        },
+        }),
       };
     }
-    return {
-      ok: true,
-      value: { socket, address: target.address, ip, ident, replay: read.data.subarray(scan.identStart), bytesRead: reader.bytesRead },
-    };
+    const bytesRead = conn.bytesRead;
+    const socket = conn.release();
+    return { ok: true, value: { socket, address: target.address, ip: conn.ip, ident, replay: read.data.subarray(scan.identStart), bytesRead } };
   }
 
-  if (read.end === 'aborted') socket.destroy();
-  else closeGently(socket);
+  if (read.end === 'aborted') conn.socket.destroy();
   const failure = identFailure(read, scan);
-  return {
-    ok: false,
-    facts: {
-      ...failure,
-      timings: clock.done(),
-      bytesRead: reader.bytesRead,
-      evidence: { ...ipEvidence, ...failure.evidence },
-    },
-  };
+  return { ok: false, facts: conn.finish({ ...failure, evidence: { ...ipEvidence, ...failure.evidence } }) };
 }
 
 /** Evidence of a connection: the address connected to (when the target was a name) and the identification. */
@@ -94,7 +87,7 @@ export function identEvidence(ident: SshIdentification): Evidence {
   };
 }
 
-type Failure = Pick<ProbeFacts, 'state' | 'reason' | 'message'> & { evidence: Evidence };
+type Failure = Pick<ProbeFacts<SshIdentReason>, 'state' | 'reason' | 'message'> & { evidence: Evidence };
 
 function identFailure(read: ReadResult, scan: IdentScan): Failure {
   const preamble = scan.kind === 'found' ? scan.ident.preamble : scan.kind === 'bad-identification' ? [] : scan.preamble;
@@ -110,6 +103,12 @@ function identFailure(read: ReadResult, scan: IdentScan): Failure {
 
   const sent = read.data.length;
   const said = preamble.length > 0 ? `"${preamble.join(' | ').slice(0, 200)}"` : `${sent} bytes`;
+  // An identification line that stops part-way: the banner is incomplete, not another protocol.
+  const unfinished = unfinishedLine(read.data);
+  if (isPrefixOfSshLine(unfinished) && (read.end === 'eof' || read.end === 'timeout')) {
+    const ended = readEndFacts(read.end, 'SSH identification', undefined, unfinished.length);
+    return { ...ended, message: `${ended.message}: "${printable(unfinished, 80)}"`, evidence };
+  }
   switch (read.end) {
     case 'reset': {
       const classified = classifyErrno(read.errorCode);

@@ -103,6 +103,16 @@ export function printable(bytes: Buffer, max = 80): string {
   return bytes.length > max ? `${out}...` : out;
 }
 
+/** The bytes after the last line end: a line still being sent. */
+export function unfinishedLine(buffer: Buffer): Buffer {
+  return buffer.subarray(buffer.lastIndexOf(0x0a) + 1);
+}
+
+/** True for the start of an identification line that stopped before its line end: `SS`, `SSH-2.0-Op`. */
+export function isPrefixOfSshLine(line: Buffer): boolean {
+  return line.length > 0 && (isPrefixOfSsh(line) || line.subarray(0, SSH_PREFIX.length).equals(SSH_PREFIX));
+}
+
 /** An unfinished line that may still become `SSH-...` (e.g. only `SS` arrived so far). */
 function isPrefixOfSsh(line: Buffer): boolean {
   return line.length < SSH_PREFIX.length && line.equals(SSH_PREFIX.subarray(0, line.length));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineReasons } from '../../../src/core/reasons.js';
 import type { Evidence, Finding, ProbeContext, ProbeFacts } from '../../../src/core/probe.js';
 import type { PhaseClock } from '../../../src/core/clock.js';
-import { startSshClient, SSH_CLIENT_SOFTWARE, type SshClientHandle } from './client.js';
+import { startSshClient, SSH_CLIENT_SOFTWARE, type SshClientHandle, type SshKexReason } from './client.js';
 import { connectionEvidence, type SshConnection } from './connection.js';
 import { fingerprintSchema, normalizePins } from './host-key.js';
 import type { Ssh2 } from './library.js';
@@ -88,14 +88,14 @@ export async function checkSshTransport(
   ctx: Ctx,
   clock: PhaseClock,
   options: SshTransportOptions,
-): Promise<ProbeFacts> {
+): Promise<ProbeFacts<SshKexReason | 'ssh-ok'>> {
   const pins = normalizePins(options.hostKey);
   const base = connectionEvidence(conn);
   if (!options.checkHostKey && pins.length === 0) {
     // Polite even without a key exchange: our identification, then FIN (never a silent close,
     // which OpenSSH logs as a failed identification exchange and fail2ban may count).
     conn.socket.write(`SSH-2.0-${SSH_CLIENT_SOFTWARE}\r\n`);
-    closeGently(conn.socket);
+    closeGently(conn.socket, undefined, ctx.maxBytes - conn.bytesRead);
     return {
       state: 'open',
       reason: 'ssh-ok',

@@ -1,6 +1,5 @@
-import type { Socket } from 'node:net';
-import { deadlineSignal } from '../../../src/core/abort.js';
-import { BoundedReader, type Matcher, type ReadEnd } from '../../kit/bounded-reader.js';
+import type { BoundedReader, Matcher } from '../../kit/bounded-reader.js';
+import type { TextChannel, TextRead } from '../../kit/text-channel.js';
 
 /**
  * Telnet (RFC 854/855) for probes that only listen: every option the server offers or asks for is
@@ -141,37 +140,27 @@ export function refusalFor(verb: number, option: number): Buffer | undefined {
 }
 
 /** Text that ends in a login or CLI prompt: "login: ", "Username:", "BTI7000>", "# ", TL1's "<". */
+export const PROMPT_AT_END = /[:>#$%<][ \t]?$/;
+
 export function endsWithPrompt(text: string): boolean {
-  return /[:>#$%<][ \t]?$/.test(text);
-}
-
-/** How a telnet read ended: the caller's condition, a quiet spell, or the reader's own ends. */
-export type TelnetEnd = 'matched' | 'quiet' | Exclude<ReadEnd, 'matched'>;
-
-export interface TelnetReadOptions {
-  /** Stop when this returns true for all the text so far. */
-  readonly until?: (text: string) => boolean;
-  /** Stop after this many quiet milliseconds (no byte from the peer). */
-  readonly quietMs?: number;
-  /** Start the quiet clock only once some text has arrived (a banner, not just negotiation). */
-  readonly quietAfterText?: boolean;
+  return PROMPT_AT_END.test(text);
 }
 
 /**
- * A listening telnet client on an open socket: collects the server's text, answers negotiation
- * with refusals, and keeps the whole exchange within one byte budget.
+ * A listening telnet client on an open connection, as a text channel for the banner exchange:
+ * collects the server's text, answers negotiation with refusals, and reads within the
+ * connection's byte budget.
  */
-export class TelnetSession {
-  readonly #socket: Socket;
+export class TelnetSession implements TextChannel {
   readonly #reader: BoundedReader;
+  readonly #write: (data: Buffer) => void;
   #data: Buffer = Buffer.alloc(0);
   readonly #negotiation: string[] = [];
   #violation: string | undefined;
-  #lastError: string | undefined;
 
-  constructor(socket: Socket, maxBytes: number) {
-    this.#socket = socket;
-    this.#reader = new BoundedReader(socket, maxBytes);
+  constructor(conn: { readonly reader: BoundedReader; write(data: Buffer): void }) {
+    this.#reader = conn.reader;
+    this.#write = (data) => conn.write(data);
   }
 
   /** All NVT text received so far (latin1, commands removed). */
@@ -192,36 +181,20 @@ export class TelnetSession {
     return this.#reader.bytesRead;
   }
 
-  /** The socket error code when a read ended in "reset". */
-  get errorCode(): string | undefined {
-    return this.#lastError;
-  }
-
   send(text: string): void {
-    if (!this.#socket.destroyed) this.#socket.write(Buffer.from(text, 'latin1'));
+    this.#write(Buffer.from(text, 'latin1'));
   }
 
-  /** Read until `until` holds, the peer goes quiet, the read ends, or `signal` aborts. */
-  async read(signal: AbortSignal, options: TelnetReadOptions = {}): Promise<TelnetEnd> {
-    for (;;) {
-      if (options.until?.(this.text)) return 'matched';
-      const quietClock = options.quietMs !== undefined && (!options.quietAfterText || this.#data.length > 0);
-      const quiet = quietClock ? deadlineSignal(options.quietMs ?? 0, signal) : undefined;
-      const result = await this.#reader.read(telnetChunkMatcher, quiet?.signal ?? signal);
-      quiet?.cancel();
-      if (result.end !== 'matched') {
-        if ((result.end === 'timeout' || result.end === 'aborted') && !signal.aborted) return 'quiet';
-        this.#lastError = result.errorCode;
-        // What arrived before the end (a cut-off command at worst) still counts as text.
-        if (result.data.length > 0) this.#take(result.data);
-        if (options.until?.(this.text)) return 'matched';
-        return result.end;
-      }
-      this.#take(result.data);
-    }
+  async next(signal: AbortSignal): Promise<TextRead> {
+    const result = await this.#reader.read(telnetChunkMatcher, signal);
+    // What arrived before an end (a cut-off command at worst) still counts as text.
+    const text = this.#take(result.data);
+    if (result.end === 'matched') return { text };
+    return result.errorCode === undefined ? { end: result.end, text } : { end: result.end, text, errorCode: result.errorCode };
   }
 
-  #take(chunk: Buffer): void {
+  #take(chunk: Buffer): string {
+    if (chunk.length === 0) return '';
     const parsed = parseTelnet(chunk);
     if (parsed.data.length > 0) this.#data = Buffer.concat([this.#data, parsed.data]);
     this.#violation ??= parsed.violation;
@@ -229,7 +202,8 @@ export class TelnetSession {
       const name = `${VERBS[verb] ?? verb} ${optionName(option)}`;
       if (!this.#negotiation.includes(name)) this.#negotiation.push(name);
       const refusal = refusalFor(verb, option);
-      if (refusal && !this.#socket.destroyed) this.#socket.write(refusal);
+      if (refusal) this.#write(refusal);
     }
+    return parsed.data.toString('latin1');
   }
 }
