@@ -56,13 +56,13 @@ const TL1_PORTS_BTI7800: readonly MatrixPort[] = [{ port: 3083, portKey: 'tl1-te
 
 const TL1_DECISION_BTI7000 =
   'TL1 ports are listed without NE types: we apply all four (3021/3022 SSH, 3082/3083 telnet) to the ' +
-  'BTI7000. 3021 and 3082 are marked "used by proNX 900" but kept: the seed gives no other ports. ' +
+  'BTI7000. 3021 and 3082 are marked "used by proNX 900" but kept: the vendor tables give no other ports. ' +
   'SSH ports are probed with ssh, telnet ports with the tl1 probe. BTI700/BTI800/Juniper MX have no TL1 row.';
 const TL1_DECISION_BTI7800 =
   'The BTI7800 offers only TL1 over telnet on 3083 (Table 8), so only that port applies to it.';
 
 const CLI_DECISION = (neType: NeType): string =>
-  `Seed says "See Table 4": the ${neType} uses Table 4's CLI ports for its type.`;
+  `The vendor table says "See Table 4": the ${neType} uses Table 4's CLI ports for its type.`;
 
 const NE_AS_CLIENT_OF_REMOTE_SERVER =
   'Table 8 names the remote side "remote server/host": we map it to the host role offering the service; ' +
@@ -89,7 +89,7 @@ const TABLE_1: readonly MatrixRow[] = [
     expect: 'open',
     decision:
       FTP_DECISION +
-      ' Unlike Table 3, the seed does not make this row depend on the FTP service, so it has no condition.',
+      ' Unlike Table 3, the vendor table does not make this row depend on the FTP service, so it has no condition.',
   },
   {
     id: 't1-ssh',
@@ -168,7 +168,7 @@ const TABLE_1: readonly MatrixRow[] = [
     transport: 'tcp',
     ports: [{ port: 9998, portKey: 'rest', probe: 'http', probeOptions: { scheme: 'https' } }],
     expect: 'open',
-    decision: 'Probed with the http probe over HTTPS (the seed: "normal HTTPS communication"), also when the port is moved.',
+    decision: 'Probed with the http probe over HTTPS (the vendor table: "normal HTTPS communication"), also when the port is moved.',
   },
   {
     id: 't1-rest-notification',
@@ -182,7 +182,7 @@ const TABLE_1: readonly MatrixRow[] = [
     expect: 'reachable',
     decision:
       'Protocol roles are reversed in this row: the PSM client listens on 9999-10100 and the PSM server ' +
-      'connects to it. The seed does not say which port of the range a client binds, so the whole range ' +
+      'connects to it. The vendor table does not say which port of the range a client binds, so the whole range ' +
       'is probed with tcp; a port nothing listens on answers RST, which still shows the firewall lets it through: ' +
       'hence `expect: reachable`.',
   },
@@ -205,7 +205,7 @@ const TABLE_2: readonly MatrixRow[] = [
     expect: 'reachable',
     decision:
       'Applies between every pair of distinct PSM servers, both directions. The range is probed with tcp; ' +
-      'the seed does not say which ports of the range are bound, so a refusal proves the path as well as an ' +
+      'the vendor table does not say which ports of the range are bound, so a refusal proves the path as well as an ' +
       'answer (`expect: reachable`).',
   },
 ];
@@ -237,7 +237,7 @@ const TABLE_3: readonly MatrixRow[] = [
     ports: [{ port: 2022, portKey: 'netconf', probe: 'netconf' }],
     neTypes: ['bti7800'],
     expect: 'open',
-    decision: 'NETCONF ports differ per NE type; the seed names only the BTI7800 (2022) and the Juniper MX (830).',
+    decision: 'NETCONF ports differ per NE type; the vendor tables name only the BTI7800 (2022) and the Juniper MX (830).',
   },
   {
     id: 't3-netconf-juniper-mx',
@@ -328,7 +328,7 @@ const TABLE_3: readonly MatrixRow[] = [
     ports: TL1_PORTS_BTI7000,
     neTypes: ['bti7000'],
     expect: 'open',
-    decision: 'Seed says "See Table 4". ' + TL1_DECISION_BTI7000,
+    decision: 'The vendor table says "See Table 4". ' + TL1_DECISION_BTI7000,
   },
   {
     id: 't3-tl1-bti7800',
@@ -341,7 +341,7 @@ const TABLE_3: readonly MatrixRow[] = [
     ports: TL1_PORTS_BTI7800,
     neTypes: ['bti7800'],
     expect: 'open',
-    decision: 'Seed says "See Table 4". ' + TL1_DECISION_BTI7800,
+    decision: 'The vendor table says "See Table 4". ' + TL1_DECISION_BTI7800,
   },
   {
     id: 't3-snmp',
@@ -378,7 +378,7 @@ const TABLE_3: readonly MatrixRow[] = [
     ports: FTP_PORTS,
     expect: 'open',
     decision:
-      'From the seed\'s sentence "If an external FTP server is used, then the NEs will need access to those ports ' +
+      'From the vendor sentence "If an external FTP server is used, then the NEs will need access to those ports ' +
       'on the external FTP server" (Tables 3 and 4 both say it; one row covers both). No condition: an ftp-server ' +
       'host in the inventory is the condition. For the BTI7800 it duplicates t8-ftp; the planner merges them. ' +
       FTP_DECISION,
@@ -406,7 +406,7 @@ const TABLE_3: readonly MatrixRow[] = [
     ports: SFTP_PORTS,
     expect: 'open',
     decision:
-      'From the seed\'s sentence "If an external SFTP server is used, then the NEs will need access to those ports ' +
+      'From the vendor sentence "If an external SFTP server is used, then the NEs will need access to those ports ' +
       'on the external SFTP server" (Tables 3 and 4 both say it; one row covers both). No condition: an sftp-server ' +
       'host in the inventory is the condition. For the BTI7800 it duplicates t8-sftp; the planner merges them.',
   },
@@ -439,7 +439,7 @@ const TABLE_3: readonly MatrixRow[] = [
     ],
     expect: 'open',
     decision:
-      'The seed names no NE type per port, so both 162 and 1620 apply to every NE type. The port key overrides ' +
+      'The vendor table names no NE type per port, so both 162 and 1620 apply to every NE type. The port key overrides ' +
       '162; 1620 is fixed. Traps are unacknowledged, so an inform proves the receiver.',
   },
   {
@@ -583,7 +583,7 @@ const TABLE_4: readonly MatrixRow[] = [
     ports: [{ port: 2024, portKey: 'shell', probe: 'ssh' }],
     neTypes: ['bti7800'],
     expect: 'open',
-    decision: 'The seed describes this as the BTI7800 shell: BTI7800 only. It is SSH (Table 8), probed with ssh.',
+    decision: 'The vendor table describes this as the BTI7800 shell: BTI7800 only. It is SSH (Table 8), probed with ssh.',
   },
   {
     id: 't4-ftp',
@@ -940,7 +940,7 @@ const TABLE_8: readonly MatrixRow[] = [
     decision:
       'Initiator: the PSM server ("management systems"). Nothing listens on these ports: traceroute works when ' +
       'the BTI7800 answers with ICMP port unreachable, which the udp probe reports as closed. That state proves ' +
-      'this path; open|filtered (silence) does not. `expect` stays open like every seed row, so the verdict step ' +
+      'this path; open|filtered (silence) does not. `expect` stays open like every row of the vendor tables, so the verdict step ' +
       'has to read closed as success for this row.',
   },
 ];

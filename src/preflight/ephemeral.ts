@@ -65,8 +65,8 @@ export function ephemeralChecks(
     kind: 'ephemeral-range',
     verdict: inside ? 'pass' : 'warn',
     message: inside
-      ? `ephemeral ports ${text} lie within ${seed}, which the seed recommends to open for client ports`
-      : `ephemeral ports ${text} reach below ${SEED_CLIENT_PORTS.from}: a firewall that opens only the seed's ${seed} ` +
+      ? `ephemeral ports ${text} lie within ${seed}, which the vendor's port tables recommend opening for client ports`
+      : `ephemeral ports ${text} reach below ${SEED_CLIENT_PORTS.from}: a firewall that opens only the vendor-recommended ${seed} ` +
         'for client ports drops connections from the lower ones (raise net.ipv4.ip_local_port_range)',
     rows: [],
     evidence: { range: text, recommended: seed },

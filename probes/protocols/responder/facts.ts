@@ -74,7 +74,7 @@ export function replyFacts(reply: ParsedReply, token: Secret, nonce: string, own
 /** NAT is in the path when the responder saw another source than the one this prober sent from. */
 export function natFinding(seenAddress: string, seenPort: number, own: OwnEnd): Finding | undefined {
   const seen = normalizeAddress(seenAddress);
-  const warning = 'the seed warns that NAT between PSM hosts breaks client-server communication';
+  const warning = 'PSM Networking Considerations warns that NAT between PSM hosts breaks client-server communication';
   if (own.kind === 'socket') {
     const mine = normalizeAddress(own.address);
     if (seen === mine && seenPort === own.port) return undefined;
