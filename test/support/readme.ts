@@ -42,3 +42,35 @@ export function quickStart(): string {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   return /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
 }
+
+/** A shell or crontab block anywhere in the README, with the `## ` section it sits in. */
+export interface SectionBlock extends ReadmeBlock {
+  /** The title of the `## ` section that holds the block. */
+  readonly section: string;
+  /** The fence's language: `sh` or `crontab`. */
+  readonly lang: 'sh' | 'crontab';
+}
+
+/** Every `sh` and `crontab` block of the README, in order. */
+export function allBlocks(): SectionBlock[] {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const blocks: SectionBlock[] = [];
+  let section = '';
+  let under = '';
+  const pattern = /^## (.+)$|^\*\*([^*]+)\*\*|^```(sh|crontab)\n([\s\S]*?)^```$/gm;
+  for (const match of readme.matchAll(pattern)) {
+    if (match[1] !== undefined) {
+      section = match[1].trim();
+      under = '';
+    } else if (match[2] !== undefined) under = match[2].replace(/[.:]$/, '');
+    else blocks.push({ section, under, lang: match[3] as 'sh' | 'crontab', script: match[4] ?? '' });
+  }
+  return blocks;
+}
+
+/** The one block of a `## ` section whose text matches `pattern`: what a test runs as written. */
+export function sectionBlock(section: string, pattern: RegExp = /./): SectionBlock {
+  const found = allBlocks().filter((block) => block.section === section && pattern.test(block.script));
+  if (found.length !== 1) throw new Error(`README.md "${section}": expected one block matching ${pattern}, found ${found.length}`);
+  return found[0] as SectionBlock;
+}
