@@ -119,7 +119,7 @@ hosts:
     for (const format of ['json', 'human', 'prom']) {
       const args = ['check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', '--only', 'tcp', '-f', format];
       const whole = await runCli(args);
-      const cut = await runCliIntoClosedPipe(args);
+      const cut = await runCliIntoClosedPipe(args, { closeAt: 'start' });
       expect(cut.stderr, format).toBe('');
       expect(cut.code, format).toBe(whole.code);
     }
