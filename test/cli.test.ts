@@ -115,6 +115,16 @@ hosts:
     expect(report.results.some((r) => r.rows.includes('path:hung-ftp'))).toBe(false);
   });
 
+  it('ends quietly when the reader closes stdout early (check -f json | head): the exit code of the run, no trace', async () => {
+    for (const format of ['json', 'human', 'prom']) {
+      const args = ['check', '-i', join(dir, 'loopback.yaml'), '--from', 'client', '--only', 'tcp', '-f', format];
+      const whole = await runCli(args);
+      const cut = await runCliIntoClosedPipe(args, { closeAt: 'start' });
+      expect(cut.stderr, format).toBe('');
+      expect(cut.code, format).toBe(whole.code);
+    }
+  });
+
   it('rejects a broken inventory with file:line:column errors and sends no probe', async () => {
     const before = listener.total();
     const file = join(dir, 'broken.yaml');
@@ -176,10 +186,66 @@ describe('psm-netcheck commands that send nothing', () => {
     const dir = await mkdtemp(join(tmpdir(), 'psm-netcheck-pipe-'));
     const hosts = Array.from({ length: 300 }, (_, i) => `  - { name: ne${i}, role: network-element, neType: bti7800, addresses: [198.51.100.${(i % 250) + 1}] }`);
     await writeFile(join(dir, 'big.yaml'), `hosts:\n  - { name: server, role: psm-server, addresses: [127.0.0.1] }\n${hosts.join('\n')}\n`);
-    for (const args of [['schema', 'inventory'], ['matrix', '--json'], ['plan', '-i', join(dir, 'big.yaml'), '--from', 'server', '--json']]) {
+    for (const args of [['schema', 'inventory'], ['matrix', '--json'], ['probes', '--json'], ['plan', '-i', join(dir, 'big.yaml'), '--from', 'server', '--json']]) {
       const run = await runCliIntoClosedPipe(args);
       expect(run.stderr, args.join(' ')).toBe('');
       expect(run.code, args.join(' ')).toBe(0);
+    }
+  });
+
+  it('every command refuses what its parser cannot take: exit 2, one E_USAGE line with a hint, no help page', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'psm-netcheck-usage-'));
+    const inventory = 'inventory.example.yaml';
+    for (const [args, hint] of [
+      [[], 'psm-netcheck --help'],
+      [['help', 'chek'], 'psm-netcheck --help'],
+      [['schema', 'bogus'], 'psm-netcheck schema --help'],
+      [['plan', '-i', inventory, '--from'], 'psm-netcheck plan --help'],
+      [['merge', '-i', inventory], 'psm-netcheck merge --help'],
+      [['merge', '-i', inventory, '-f', 'xml', 'a.json'], 'psm-netcheck merge --help'],
+      [['matrix', '--csv'], 'psm-netcheck matrix --help'],
+      [['probes', '--csv'], 'psm-netcheck probes --help'],
+      [['serve', '-i', inventory, '--log-level', 'loud'], 'psm-netcheck serve --help'],
+      [['preflight', '-i', inventory, '-f', 'nagios'], 'psm-netcheck preflight --help'],
+      [['respond', '-i', inventory, '--for'], 'psm-netcheck respond --help'],
+      [['lab', '--dir', dir, '--colour'], 'psm-netcheck lab --help'],
+      [['demo', '--log-format', 'xml'], 'psm-netcheck demo --help'],
+    ] as const) {
+      const run = await runCli(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stdout, args.join(' ')).toBe('');
+      expect(run.stderr.split('\n').filter(Boolean), args.join(' ')).toHaveLength(1);
+      expect(run.stderr, args.join(' ')).toMatch(/^psm-netcheck: E_USAGE: .+\n$/);
+      expect(run.stderr, args.join(' ')).toContain(`(see ${hint})`);
+    }
+    // Help that was asked for is no error: on stdout, exit 0.
+    for (const args of [['help'], ['help', 'check'], ['--help'], ['check', '--help']]) {
+      const run = await runCli(args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stdout, args.join(' ')).toContain('Usage: psm-netcheck');
+      expect(run.stderr, args.join(' ')).toBe('');
+    }
+  });
+
+  it('the durations and numbers of demo, lab and respond are bounded too: blank, past the maximum or not whole is exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'psm-netcheck-bounds-'));
+    const respond = ['respond', '-i', 'inventory.example.yaml', '--from', 'psm1'];
+    const lab = ['lab', '--dir', join(dir, 'lab')];
+    for (const args of [
+      ['demo', '-o', join(dir, 'demo.json'), '--timeout', ''],
+      ['demo', '-o', join(dir, 'demo.json'), '--timeout', '3000000000'],
+      [...lab, '--for', ' '],
+      [...lab, '--for', '25h'],
+      [...lab, '--elements', ''],
+      [...lab, '--elements', '1e9'],
+      [...lab, '--elements', '2.5'],
+      [...respond, '--for', ''],
+      [...respond, '--for', '999h'],
+      [...respond, '--for', '3000000000'],
+    ]) {
+      const run = await runCli(args);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stderr, args.join(' ')).toMatch(/^psm-netcheck: E_USAGE: --(timeout|for|elements) .*(from|to) /);
     }
   });
 

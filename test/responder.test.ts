@@ -257,6 +257,63 @@ describe('psm-netcheck respond on loopback', () => {
   });
 });
 
+describe('the responder\'s TCP connection limits, on a real listener', () => {
+  const start = (timeouts: { requestTimeoutMs: number; outsideRequestTimeoutMs: number }): Promise<RunningResponder> =>
+    startResponder({
+      inventory,
+      host: host('server'),
+      token: TOKEN,
+      ports: [{ transport: 'tcp', port: 0, rows: ['t1-rest'], applications: ['PSM REST WS'], connectable: true }],
+      addresses: ['127.0.0.1'],
+      connectionLimits: { total: 256, perInventorySource: 32, perOutsideSource: 4, outside: 32 },
+      ...timeouts,
+    });
+  const portOf = (responder: RunningResponder): number => responder.sockets[0]?.port ?? 0;
+
+  it('closes the connections of one outside address past its cap at once, and keeps the others', async () => {
+    // Idle deadlines far beyond the test: only the cap can close anything here.
+    const responder = await start({ requestTimeoutMs: 600_000, outsideRequestTimeoutMs: 600_000 });
+    const sockets = await Promise.all(Array.from({ length: 6 }, () => idleConnection(portOf(responder), '127.0.0.29')));
+    try {
+      const closed = sockets.map(() => false);
+      await new Promise<void>((resolve) => {
+        sockets.forEach((socket, i) =>
+          socket.once('close', () => {
+            closed[i] = true;
+            if (closed.filter(Boolean).length === 2) resolve();
+          }),
+        );
+      });
+      // The exchange below proves the responder has handled every connection made before it.
+      const request = buildRequest(TOKEN, 'client');
+      expect(parseReply(await tcpExchange(portOf(responder), request?.bytes ?? Buffer.alloc(0)))).toMatchObject({ kind: 'ok' });
+      expect(closed.filter(Boolean)).toHaveLength(2);
+      expect(sockets.filter((socket) => !socket.destroyed && socket.readyState === 'open')).toHaveLength(4);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await responder.close();
+    }
+  });
+
+  it('closes an idle connection at its deadline, an outsider\'s and an inventory peer\'s alike', async () => {
+    const responder = await start({ requestTimeoutMs: 300, outsideRequestTimeoutMs: 200 });
+    try {
+      for (const source of ['127.0.0.1', OUTSIDER]) {
+        const socket = await idleConnection(portOf(responder), source);
+        // Without the deadline the connection would stay open, and this wait would hit the test's timeout.
+        const received = await new Promise<number>((resolve) => {
+          let bytes = 0;
+          socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          socket.once('close', () => resolve(bytes));
+        });
+        expect(received, source).toBe(0);
+      }
+    } finally {
+      await responder.close();
+    }
+  });
+});
+
 describe('responder probes against scripted peers', () => {
   const servers: net.Server[] = [];
   afterAll(() => {

@@ -9,13 +9,19 @@ class Finished {
 /**
  * What a commander parse error means here: `--help` and `--version` end normally; anything else
  * (an unknown option or command, a missing value, a bad choice, a missing -i) is E_USAGE, exit 2,
- * with a hint where to read the usage. Already converted errors pass through.
+ * with a hint where to read the usage. Already converted errors pass through. `helpTopic` is the
+ * name given to `psm-netcheck help NAME`, if any.
  */
-export function usageFailure(error: CommanderError | NetcheckError, hint: string): NetcheckError | Finished {
+export function usageFailure(error: CommanderError | NetcheckError, hint: string, helpTopic?: string): NetcheckError | Finished {
   if (error instanceof NetcheckError) return error;
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return new Finished(0);
-  // No command given: commander printed the help; that is a usage error all the same.
-  if (error.code === 'commander.help') return new NetcheckError('E_USAGE', `a command is needed (see ${hint})`);
+  // `help` and `help check` asked for the help and got it on stdout (exit code 0); no command, or
+  // `help` with a name that is no command, is a usage error (commander's help page on stderr is
+  // silenced in main.ts: one line and the hint instead).
+  if (error.code === 'commander.help') {
+    if (error.exitCode === 0) return new Finished(0);
+    return new NetcheckError('E_USAGE', `${helpTopic === undefined ? 'a command is needed' : `unknown command '${helpTopic}'`} (see ${hint})`);
+  }
   const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   return new NetcheckError('E_USAGE', `${message} (see ${hint})`);
 }

@@ -34,7 +34,9 @@ const program = new NetcheckCommand('psm-netcheck')
   // Parse errors come back as exceptions and leave as E_USAGE (exit 2) through the tool's own
   // error path, one line and a hint, rather than commander's exit 1 and a page of help.
   .exitOverride()
-  .configureOutput({ outputError: () => undefined });
+  // Errors and the help page commander prints on stderr for a missing command: the one E_USAGE
+  // line replaces both. `--help` and `help` still print to stdout.
+  .configureOutput({ outputError: () => undefined, writeErr: () => undefined });
 
 const inventoryOption = (): Option =>
   new Option('-i, --inventory <file>', 'inventory YAML file').makeOptionMandatory();
@@ -225,8 +227,14 @@ for (const command of program.commands) {
 const internals = internalsSetting();
 if (internals.ok) {
   program.parseAsync(process.argv).catch((error: unknown) =>
-    handleFailure(error instanceof CommanderError ? usageFailure(error, 'psm-netcheck --help') : error),
+    handleFailure(error instanceof CommanderError ? usageFailure(error, 'psm-netcheck --help', helpTopic(process.argv.slice(2))) : error),
   );
 } else {
   handleFailure(new NetcheckError('E_USAGE', internals.message));
+}
+
+/** NAME in `psm-netcheck help NAME` (the command asked about), if given. */
+function helpTopic(args: readonly string[]): string | undefined {
+  const operands = args.filter((arg) => !arg.startsWith('-'));
+  return operands[0] === 'help' ? operands[1] : undefined;
 }

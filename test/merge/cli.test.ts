@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { CoverageReport } from '../../src/merge/types.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliIntoClosedPipe } from '../support/cli.js';
 import { fakeReport } from './reports.js';
 
 const INVENTORY = `
@@ -70,6 +70,16 @@ describe('psm-netcheck merge', () => {
     expect(await runCli(['merge', '-i', at('inventory.yaml')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/E_USAGE: missing required argument/) });
     const bad = await runCli(['merge', '-i', at('inventory.yaml'), at('psm1.json'), '-o', `prom=${at('x.prom')}`]);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/E_USAGE: --output prom=.*unknown format "prom" \(known: human, json, html\)/) });
+  });
+
+  it('ends quietly when the reader closes stdout early (merge | head): its own exit code, no trace', async () => {
+    for (const format of ['human', 'json', 'html']) {
+      const args = ['merge', '-i', at('inventory.yaml'), at('psm1.json'), '-f', format];
+      const whole = await runCli(args);
+      const cut = await runCliIntoClosedPipe(args, { closeAt: 'start' });
+      expect(cut.stderr, format).toBe('');
+      expect(cut.code, format).toBe(whole.code);
+    }
   });
 
   it('`schema coverage` prints the committed schema', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,7 @@ describe.skipIf(why !== undefined)(titleWith('nothing leaves the vantage before 
     writeFileSync(join(dir, 'broken.yaml'), `hosts:\n  - { name: prober, role: psm-client, addresses: [${lab.addr('prober')}], colour: red }\n`);
     writeFileSync(join(dir, 'not-a-report.json'), '{"results": [null]}');
     mkdirSync(join(dir, 'a-directory'));
+    execFileSync('mkfifo', [join(dir, 'previous.fifo')]);
   });
   afterAll(async () => {
     await lab?.destroy();
@@ -55,7 +57,11 @@ describe.skipIf(why !== undefined)(titleWith('nothing leaves the vantage before 
       [[...check, '-f', 'xml'], 'E_USAGE'],
       [[...check, '-o', join(dir, 'missing', 'report.json')], 'E_OUTPUT'],
       [[...check, '-o', `json=${join(dir, 'a-directory')}`], 'E_OUTPUT'],
+      [[...check, '-f', 'nagios', '--timeout'], 'E_USAGE'],
+      [[...check, '--concurrency', ' '], 'E_USAGE'],
       [[...check, '--compare', join(dir, 'not-a-report.json')], 'E_PREVIOUS_REPORT'],
+      [[...check, '--compare', '/dev/zero'], 'E_PREVIOUS_REPORT'],
+      [[...check, '--compare', join(dir, 'previous.fifo')], 'E_PREVIOUS_REPORT'],
       [[...check, '--lock', join(dir, 'a-directory')], 'E_USAGE'],
       [['check', '-i', join(dir, 'broken.yaml'), '--from', 'prober'], 'E_INVENTORY'],
       [['serve', '-i', inventory, '--from', 'prober', '--interval', '35d'], 'E_USAGE'],

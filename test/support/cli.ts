@@ -35,13 +35,19 @@ export function runCli(
 
 /**
  * Runs the CLI and closes its stdout after the first bytes, as `| head -c 1` does; resolves with
- * the exit code and everything it wrote on stderr.
+ * the exit code and everything it wrote on stderr. With `closeAt: 'start'` the reader is gone
+ * before the CLI writes anything (as `| head -0`, or a reader that died): then even an output
+ * that fits the pipe's buffer in one write meets EPIPE.
  */
-export function runCliIntoClosedPipe(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+export function runCliIntoClosedPipe(
+  args: readonly string[],
+  { closeAt = 'first-output' }: { closeAt?: 'first-output' | 'start' } = {},
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stdout.once('data', () => child.stdout.destroy());
+    if (closeAt === 'start') child.stdout.destroy();
+    else child.stdout.once('data', () => child.stdout.destroy());
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stderr }));

@@ -8,6 +8,6 @@ export function schemaCommand(which: string): number {
   if (which === 'inventory') process.stdout.write(`${JSON.stringify(inventoryJsonSchema(), null, 2)}\n`);
   else if (which === 'report') process.stdout.write(reportSchemaText());
   else if (which === 'coverage') process.stdout.write(coverageSchemaText());
-  else throw new NetcheckError('E_USAGE', `schema ${JSON.stringify(which)}: expected "inventory", "report" or "coverage"`);
+  else throw new NetcheckError('E_USAGE', `schema ${JSON.stringify(which)}: expected "inventory", "report" or "coverage" (see psm-netcheck schema --help)`);
   return EXIT.ok;
 }
