@@ -8,7 +8,7 @@ export type Loaded<T> = { readonly ok: true; readonly module: T } | { readonly o
  * A third-party library loaded on its first use rather than when the probe's file is imported.
  * Every probe file is imported at start-up (the registry names them all), so a static import of
  * ssh2, net-snmp, fast-xml-parser... made every check pay for all of them, even a TCP-only one
- * (about 200 ms). Types still come from `import type`; only the value waits.
+ * (docs/benchmarks.md, item 8). Types still come from `import type`; only the value waits.
  *
  * The load happens once per process; every caller awaits the same promise. It never rejects:
  * a library that cannot be loaded (a native part not built, a broken install) is a local

@@ -4,10 +4,9 @@ import v8 from 'node:v8';
  * V8 lets its old generation grow to up to four times what survived the last full collection
  * while allocation is fast. During a check, objects of probes in flight (SSH sessions, sockets)
  * survive two young-generation collections and die soon after in the old generation, so the heap
- * filled with garbage: 345-352 MB peak RSS for 5,000 elements while the check kept 56 MB.
- * A fixed growing factor of 2 collects that garbage sooner: 260-263 MB, CPU within run-to-run
- * noise. A factor of 1.5 gave 223-229 MB but cost 5-8% more CPU in a NETCONF-only check
- * (docs/benchmarks.md, "Third round").
+ * filled with garbage: peak RSS six times what the check kept. A fixed growing factor of 2
+ * collects that garbage sooner for no measurable CPU; 1.5 saves a little more memory but costs
+ * CPU (the figures: docs/benchmarks.md, third round, item 14).
  *
  * V8 reads this flag each time it sets the next collection's limit, so setting it at run time
  * takes effect (most heap flags, such as --max-old-space-size, do not). A value given by the user

@@ -107,8 +107,9 @@ export interface ProbeDefinition<
   /**
    * Loads what `run` needs from disk (its third-party libraries), once per process. The runner
    * calls it for every kind in the plan before the first deadline starts, so that loading a
-   * library (ssh2 takes 70 ms or more of one turn) never counts against a probe's time. Must not
-   * reject: a library that fails to load is reported by `run`, as a local error.
+   * library (ssh2 holds a whole turn of the event loop: docs/benchmarks.md, item 8) never counts
+   * against a probe's time. Must not reject: a library that fails to load is reported by `run`,
+   * as a local error.
    */
   prepare?(): Promise<void>;
 }

@@ -12,10 +12,10 @@ export interface LabHostKey {
 }
 
 /**
- * Generates an ed25519 key (fast: well under a millisecond, so one per simulated host is fine).
- * ssh2 1.17 strips leading zero bytes from the public key, so about 1 key in 256 cannot be parsed
- * back (mscdex/ssh2#1513; measured here: 12 of 3000). Such a key is drawn again: the chance that
- * ten in a row are bad is about 1 in 10^24.
+ * Generates an ed25519 key (cheap enough for one per simulated host: docs/benchmarks.md,
+ * "Figures behind the code"). ssh2 1.17 strips leading zero bytes from the public key, so about
+ * 1 key in 256 cannot be parsed back (mscdex/ssh2#1513). Such a key is drawn again: the chance
+ * that ten in a row are bad is about 1 in 10^24.
  */
 export function generateHostKey(): LabHostKey {
   for (let attempt = 0; attempt < 10; attempt++) {

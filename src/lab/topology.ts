@@ -98,9 +98,9 @@ export interface Lab {
  * lab's ports, is skipped. A port held on every address (a wildcard listener) blocks every block:
  * then, as when `base` is taken, start fails with E_LAB_IN_USE naming the port.
  *
- * Cost: about 4 descriptors and 25 KB per element on average (bti7000 7 descriptors, bti700/800 2);
- * above 20 elements, NEs share one host key and one SNMP agent. Mind the process's descriptor
- * limit when the checker runs in the same process (5000 elements need about 19000).
+ * Cost: a few descriptors per element (bti7000 7, bti700/800 2; the average and the memory:
+ * docs/benchmarks.md, "Figures behind the code"); above 20 elements, NEs share one host key and
+ * one SNMP agent. Mind the process's descriptor limit when the checker runs in the same process.
  */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const identity = makeIdentity();

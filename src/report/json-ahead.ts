@@ -5,16 +5,16 @@ import type { ProbeResult } from './types.js';
 /**
  * The JSON report's result lines, formatted while the run waits on its last probes. Once nothing
  * is left to start in a large sweep, the silent ports keep the run going for up to a whole
- * timeout with the process idle; formatting 30,000 lines after the run instead took 80-110 ms of
- * the time to the report (measured on the benchmark's 5,000-host sweep). The text is the same
+ * timeout with the process idle; formatting the lines after the run instead added to the time to
+ * the report (docs/benchmarks.md, item 17). The text is the same
  * either way: jsonChunks formats whatever was not formatted ahead, and writes the bytes kept here
  * as they are.
  *
  * - Lines are made in slices of a few milliseconds, one per turn of the event loop, so that the
  *   probes still in flight (their timers, their reads) wait for a slice at most.
- * - They are kept as UTF-8 bytes in slabs outside the V8 heap: kept as strings, the 14 MB of
- *   lines went to the old generation, which V8 then grew by twice that (210 MB peak RSS against
- *   183 MB without formatting ahead); as bytes they cost what they weigh.
+ * - They are kept as UTF-8 bytes in slabs outside the V8 heap: kept as strings, the lines went to
+ *   the old generation, which V8 then grew by twice their size (item 17's peak RSS); as bytes
+ *   they cost what they weigh.
  * - At most `budgetBytes` of them (default 32 MB, the lines of about 60,000 results): memory must
  *   not grow with the size of the network, so past the budget lines wait for the writer.
  *

@@ -10,17 +10,17 @@ import type { TextPiece } from './write-atomic.js';
  * not declare are dropped: the output always matches schemas/report.schema.json.
  *
  * Indented by two spaces, except each result, which is one line: a diff of two nightly reports
- * then shows one line per path that changed, and a 30,000-probe report takes 16 MB instead of the
- * 23 MB it took fully indented (formatting time is about the same, 0.2-0.3 s).
+ * then shows one line per path that changed, and a large report is a third smaller than fully
+ * indented, for the same formatting time (docs/benchmarks.md, "Figures behind the code").
  */
 export function formatJson(report: Report): string {
   return [...jsonChunks(report)].join('');
 }
 
 /**
- * The same text as formatJson, in pieces of at most RESULTS_PER_CHUNK results: a 30,000-result
- * report (16 MB) is written piece by piece instead of being held whole, as a string and again as
- * its bytes (that doubled the peak memory of a large check). With `ahead`, the lines formatted
+ * The same text as formatJson, in pieces of at most RESULTS_PER_CHUNK results: a large report is
+ * written piece by piece instead of being held whole, as a string and again as its bytes (that
+ * doubled the peak memory of a large check: docs/benchmarks.md, item 10). With `ahead`, the lines formatted
  * during the run (./json-ahead.ts) are taken as the bytes they are kept in, and the pieces of
  * results are bytes too: decoding them into strings only to encode them again for the file
  * cost time and heap, and so would copying them into one buffer per piece.

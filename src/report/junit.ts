@@ -39,8 +39,8 @@ let builder: FastXmlParser.XMLBuilder | undefined;
 
 /**
  * Made on the first JUnit report, from fast-xml-parser's CommonJS build: built when this module
- * was imported, it made every check start 23-32 ms later (the package's ES module tree) for a
- * format most runs do not ask for; its CommonJS build is one bundled file and loads in 6 ms.
+ * was imported, it made every check start later (the package's ES module tree) for a format most
+ * runs do not ask for; its CommonJS build is one bundled file (docs/benchmarks.md, item 19).
  */
 function xmlBuilder(): FastXmlParser.XMLBuilder {
   if (builder === undefined) {

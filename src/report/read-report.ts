@@ -5,8 +5,9 @@ import { reportSchema } from './schema.js';
 import type { Report } from './types.js';
 
 /**
- * The largest JSON report read back (`check --compare`, `merge`). A full check of 5,000 elements
- * writes about 16 MB; this leaves room for ten times that fleet and stops /dev/zero-like input early.
+ * The largest JSON report read back (`check --compare`, `merge`). It leaves room for ten times the
+ * report of a full check of 5,000 elements (its size: docs/benchmarks.md, "Figures behind the
+ * code") and stops /dev/zero-like input early.
  */
 export const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 

@@ -10,9 +10,8 @@ export interface Deadline {
 
 /**
  * The attempts that began in one millisecond: they share a deadline, so they share one
- * AbortController. Creating an AbortController costs 5-10 us of CPU and aborting one with a
- * listener 30-80 us (measured on Node 20 here): per attempt, that was a tenth of a TCP sweep's
- * CPU. Hundreds of attempts start in one turn of the event loop, so a group holds dozens.
+ * AbortController: one per attempt was a tenth of a TCP sweep's CPU (docs/benchmarks.md, second
+ * round, item 9). Hundreds of attempts start in one turn of the event loop, so a group holds dozens.
  */
 class Group {
   /** Attempts of the group still running; undefined once aborted or when all are over. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 /** Sockets the tool keeps for itself (stdio, log, report files, DNS, child processes). */
 const RESERVED_FDS = 64;
-/** Above this, a single Node thread gains nothing (measured: ~4096 concurrent connects). */
+/** Above this, a single Node thread gains nothing (docs/benchmarks.md, fourth round: concurrency above 4,096). */
 const MAX_AUTO_CONCURRENCY = 4096;
 
 /**

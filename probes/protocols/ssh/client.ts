@@ -74,9 +74,9 @@ type Phase = 'kex' | 'auth' | 'session';
 const ALL_SUPPORTED = /./ as unknown as string;
 /**
  * Key exchange: ECDH on P-256 first, then ssh2's defaults (curve25519 next). Both are modern and
- * any current server has both; P-256 through Node's ECDH object costs 180 us a key exchange here,
- * against 400 us for curve25519 the way ssh2 does it (through KeyObjects, slow under OpenSSL 3),
- * measured on Node 20: 12% of an SSH probe's CPU, thousands of times a night.
+ * any current server has both; P-256 through Node's ECDH object costs less than half the CPU of
+ * curve25519 the way ssh2 does it (through KeyObjects, slow under OpenSSL 3), thousands of times
+ * a night (docs/benchmarks.md, item 11).
  */
 const KEX_PREFERENCE = { remove: 'ecdh-sha2-nistp256', prepend: 'ecdh-sha2-nistp256' };
 const ALGORITHMS = { kex: KEX_PREFERENCE } as unknown as Algorithms;
