@@ -19,7 +19,11 @@ export interface RulesOptions {
 export function buildRules(inventory: Inventory, options: RulesOptions = {}): RuleSet {
   const paths = matrixPaths(inventory);
   const both = reversible(paths);
-  const flows = paths.map((path): Flow => ({ path, direction: both.has(forwardKey(path)) ? 'both' : 'one-way' }));
+  const flows = paths.map((path, index): Flow => {
+    const direction: RuleDirection = both[index] === true ? 'both' : 'one-way';
+    const action = path.expected === 'closed' ? 'deny' : 'allow';
+    return { path, direction, key: [action, path.row, path.transport, path.ports.join(','), direction].join('|') };
+  });
   const ordered = [...flows.filter((f) => f.path.expected === 'closed'), ...flows.filter((f) => f.path.expected !== 'closed')];
   const groups = options.perHost === true ? ordered.map((flow) => ({ flows: [flow], sources: [flow.path.from], destinations: [flow.path.to] })) : aggregate(ordered);
   const entries = groups.map((group, index) => toEntry(group, index));
@@ -37,6 +41,8 @@ export function buildRules(inventory: Inventory, options: RulesOptions = {}): Ru
 interface Flow {
   readonly path: MatrixPath;
   readonly direction: RuleDirection;
+  /** What makes two flows one rule apart from their hosts: action, row, protocol, ports, direction. */
+  readonly key: string;
 }
 
 interface Group {
@@ -45,20 +51,15 @@ interface Group {
   readonly destinations: readonly Host[];
 }
 
-/** What makes two flows one rule apart from their hosts: action, row, protocol, ports, direction. */
-function ruleKey(flow: Flow): string {
-  const { path } = flow;
-  return [path.expected === 'closed' ? 'deny' : 'allow', path.row, path.transport, path.ports.join(','), flow.direction].join('|');
-}
-
-function forwardKey(path: MatrixPath): string {
-  return `${path.from.name}>${path.to.name}|${path.transport}|${path.ports.join(',')}`;
-}
-
-/** Flows whose mirror (same protocol and ports, the other way) the deployment also needs. */
-function reversible(paths: readonly MatrixPath[]): Set<string> {
-  const keys = new Set(paths.map(forwardKey));
-  return new Set(paths.filter((p) => keys.has(`${p.to.name}>${p.from.name}|${p.transport}|${p.ports.join(',')}`)).map(forwardKey));
+/**
+ * For each path, whether the deployment also needs its mirror (same protocol and ports, the other
+ * way). Keyed by host names: computed once per path, a large deployment has 100,000s of them.
+ */
+function reversible(paths: readonly MatrixPath[]): boolean[] {
+  const tail = (path: MatrixPath): string => `|${path.transport}|${path.ports.join(',')}`;
+  const forward = paths.map((path) => `${path.from.name}>${path.to.name}${tail(path)}`);
+  const keys = new Set(forward);
+  return paths.map((path) => keys.has(`${path.to.name}>${path.from.name}${tail(path)}`));
 }
 
 /**
@@ -69,7 +70,7 @@ function reversible(paths: readonly MatrixPath[]): Set<string> {
 function aggregate(flows: readonly Flow[]): Group[] {
   const bySource = new Map<string, { source: Host; flows: Flow[]; destinations: Host[] }>();
   for (const flow of flows) {
-    const key = `${ruleKey(flow)}|${flow.path.from.name}`;
+    const key = `${flow.key}|${flow.path.from.name}`;
     const entry = bySource.get(key);
     if (entry === undefined) bySource.set(key, { source: flow.path.from, flows: [flow], destinations: [flow.path.to] });
     else {
@@ -81,7 +82,7 @@ function aggregate(flows: readonly Flow[]): Group[] {
   for (const entry of bySource.values()) {
     const first = entry.flows[0];
     if (first === undefined) continue;
-    const key = `${ruleKey(first)}|${entry.destinations.map((h) => h.name).join('\n')}`;
+    const key = `${first.key}|${entry.destinations.map((h) => h.name).join('\n')}`;
     const group = byDestinations.get(key);
     if (group === undefined) byDestinations.set(key, { flows: [...entry.flows], sources: [entry.source], destinations: entry.destinations });
     else {
