@@ -3,11 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coverageSchemaText } from '../src/merge/schema.js';
 import { reportSchemaText } from '../src/report/schema.js';
+import { rulesSchemaText } from '../src/rules/schema.js';
 import { writeAtomically } from '../src/report/write-atomic.js';
 
 /**
  * Writes schemas/report.schema.json from src/report/schema.ts, and schemas/coverage.schema.json
- * (the merged report of `psm-netcheck merge`) from src/merge/schema.ts. Run after a build:
+ * (the merged report of `psm-netcheck merge`) from src/merge/schema.ts, and schemas/rules.schema.json
+ * (`psm-netcheck rules -f json`) from src/rules/schema.ts. Run after a build:
  * `npx tsc -p . && node dist/scripts/write-report-schema.js`. Tests check that the committed
  * files equal what this writes.
  */
@@ -23,7 +25,7 @@ function packageRoot(): string {
   return directory;
 }
 
-for (const [name, text] of [['report.schema.json', reportSchemaText()], ['coverage.schema.json', coverageSchemaText()]] as const) {
+for (const [name, text] of [['report.schema.json', reportSchemaText()], ['coverage.schema.json', coverageSchemaText()], ['rules.schema.json', rulesSchemaText()]] as const) {
   const target = join(packageRoot(), 'schemas', name);
   await writeAtomically(target, text);
   console.log(`wrote ${target}`);

@@ -116,6 +116,20 @@ program
   });
 
 program
+  .command('rules')
+  .description("the firewall change request: every flow the vendor's port tables require for this inventory, as a table or a rule set to load")
+  .addOption(inventoryOption())
+  .option('-o, --output <[format=]file>', 'also write the rules, atomically; format from the extension (.md, .csv, .json, .nft, .v4, .v6) or given as markdown=, csv=, json=, nft=, iptables=, ip6tables= (repeatable)', collect, [])
+  .addOption(new Option('-f, --format <format>', 'rules on stdout').choices(['markdown', 'csv', 'json', 'nft', 'iptables', 'ip6tables', 'none']).default('markdown'))
+  .option('--per-host', 'one entry per source and destination host (default: hosts that need the same ports grouped)')
+  .addOption(logLevel())
+  .addOption(logFormat())
+  .action(async (options) => {
+    const { rulesCommand } = await import('./commands/rules.js');
+    process.exitCode = await rulesCommand(options);
+  });
+
+program
   .command('matrix')
   .description("print the expected port matrix: the vendor's port tables (PSM Networking Considerations, Tables 1-8)")
   .option('--json', 'machine-readable output')
@@ -126,8 +140,8 @@ program
 
 program
   .command('schema')
-  .description('print a JSON Schema: the inventory (for editors), the JSON report (for monitoring) or the merged report')
-  .argument('[which]', 'inventory | report | coverage', 'inventory')
+  .description('print a JSON Schema: the inventory (for editors), the JSON report (for monitoring), the merged report or the rules')
+  .argument('[which]', 'inventory | report | coverage | rules', 'inventory')
   .action(async (which: string) => {
     const { schemaCommand } = await import('./commands/schema.js');
     process.exitCode = schemaCommand(which);
