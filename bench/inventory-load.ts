@@ -23,6 +23,7 @@ interface Sample {
   readonly loadMs: number;
   readonly heapMB: number;
   readonly retainedMB: number;
+  readonly peakRssMB: number;
   readonly hosts: number;
   readonly yamlLoaded: boolean;
 }
@@ -46,6 +47,8 @@ async function child(reader: Reader, file: string): Promise<void> {
     loadMs: loaded - imported,
     heapMB: heap / 2 ** 20,
     retainedMB: process.memoryUsage().heapUsed / 2 ** 20,
+    // maxRSS is in kilobytes: the process's peak resident set, Node itself included.
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
     hosts: inventory?.hosts.length ?? 0,
     // `yaml` is CommonJS on Node: loaded or not, it shows in require's cache.
     yamlLoaded: Object.keys((await import('node:module')).createRequire(import.meta.url).cache).some((key) =>
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
       console.log(
         `${reader === 'auto' ? 'loadInventory (fast path)' : 'slow path only (yaml)'}: ` +
           `import ${show((s) => s.importMs)} ms, load ${show((s) => s.loadMs)} ms (median ${median(samples.map((s) => s.loadMs)).toFixed(0)}), ` +
-          `heap ${show((s) => s.heapMB)} MB, after GC ${show((s) => s.retainedMB)} MB, yaml loaded: ${samples.some((s) => s.yamlLoaded)}`,
+          `heap ${show((s) => s.heapMB)} MB, peak RSS ${show((s) => s.peakRssMB)} MB, after GC ${show((s) => s.retainedMB)} MB, yaml loaded: ${samples.some((s) => s.yamlLoaded)}`,
       );
     }
   } finally {

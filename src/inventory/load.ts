@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { readBoundedFile } from './bounded-file.js';
 import { credentialsOfSet, mergeCredentials, resolveUsedSecrets, type ResolvedSecrets } from './credential-sets.js';
 import type { HostCredentials } from '../core/credentials.js';
 import { toRunSettings } from '../core/settings.js';
@@ -11,9 +11,11 @@ import { listAt, mapAt } from './raw.js';
 import { checkReferences } from './references.js';
 import { resolveResponderToken } from './responder-token.js';
 import { DEFAULT_PATH_PROBE, inventoryFileSchema, type InventoryFile } from './schema.js';
+import type { Document } from 'yaml';
 import type { ExtraPath, Host, Inventory, ResponderSettings } from './types.js';
 import { formatPath, offsetOf, pathAt, type DataPath, type Target } from './yaml-locate.js';
 import { yamlPackage } from './yaml-package.js';
+import { MAX_NESTING, tooDeepAt } from './yaml-nesting.js';
 import { issueMessage, problemsFromZod } from './zod-problems.js';
 
 export interface LoadOptions {
@@ -27,16 +29,18 @@ export interface LoadOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * The largest inventory file read: 16 MiB, about 70,000 hosts written one a line, twice the
+ * 35,000 measured in docs/benchmarks.md. It bounds the loader's memory (a 16 MiB file with an
+ * error late in it costs about 2 GB to locate; see there), and a larger file is not an inventory.
+ */
+export const INVENTORY_FILE_LIMIT = 16 * 2 ** 20;
+
 /** Reads, validates and resolves an inventory file. Throws InventoryError with every problem found. */
 export async function loadInventory(path: string, options: LoadOptions = {}): Promise<Inventory> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new InventoryError([{ file: path, line: 0, column: 0, path: '', message: `cannot read the inventory (${code})` }]);
-  }
-  return parseWith(text, { label: path, source: resolve(path), baseDir: dirname(resolve(path)), ...options });
+  const read = readBoundedFile(path, INVENTORY_FILE_LIMIT, 'the inventory');
+  if (!read.ok) throw new InventoryError([{ file: path, line: 0, column: 0, path: '', message: read.reason }]);
+  return parseWith(read.text, { label: path, source: resolve(path), baseDir: dirname(resolve(path)), ...options });
 }
 
 /**
@@ -103,14 +107,28 @@ function parseFast(text: string, settings: ParseSettings): Inventory | undefined
 
 /** The authority: the `yaml` package's document keeps every node's place, for file:line:column. */
 function parseSlow(text: string, settings: ParseSettings): Inventory {
+  // Before parsing: the `yaml` package recurses per level and would overflow the stack. (The fast
+  // path has its own limit, the same, and hands deeper text over to here.)
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    throw new InventoryError([
+      { file: settings.label, line: deep.line, column: deep.column, path: '', message: `YAML nested more than ${MAX_NESTING} levels deep` },
+    ]);
+  }
   const { LineCounter, parseDocument } = yamlPackage();
   const lineCounter = new LineCounter();
-  // prettyErrors off: its messages quote the source line, which could hold a secret written in clear.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const issueAt = (offset: number, path: string, message: string): InventoryIssue => {
     const { line, col } = lineCounter.linePos(offset);
     return { file: settings.label, line, column: col, path, message };
   };
+  let doc: Document;
+  try {
+    // prettyErrors off: its messages quote the source line, which could hold a secret written in clear.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  } catch (error) {
+    // Nothing known should get here (nesting is checked before); still a bad file, not a crash.
+    throw new InventoryError([{ ...issueAt(0, '', ''), message: `the YAML cannot be read: ${(error as Error).message}` }]);
+  }
   const locate = (problem: Problem) =>
     issueAt(offsetOf(doc, problem.path, problem.target), formatPath(problem.path), problem.message);
   const where = (path: DataPath, target: Target = 'value') => {
@@ -125,13 +143,33 @@ function parseSlow(text: string, settings: ParseSettings): Inventory {
     }
     return issueAt(error.pos[0], '', `YAML syntax error: ${error.message}`);
   });
+  // `yaml` reads an unknown tag (`!!js/function`, `!foo`) as a plain string and only warns; an
+  // inventory has no use for tags, and a tag meant for another program is a mistake to report.
+  for (const warning of doc.warnings) {
+    if (warning.code === 'TAG_RESOLVE_FAILED') {
+      yamlIssues.push(issueAt(warning.pos[0], formatPath(pathAt(doc, warning.pos[0])), `unknown YAML tag: ${warning.message.replace(/^Unresolved tag: /, '')}`));
+    }
+  }
   // After a syntax error the document is a guess; checking its contents would add noise.
-  if (doc.errors.some((error) => error.code !== 'DUPLICATE_KEY')) throw new InventoryError(sorted(yamlIssues));
+  if (doc.errors.some((error) => error.code !== 'DUPLICATE_KEY') || yamlIssues.length > doc.errors.length) {
+    throw new InventoryError(sorted(yamlIssues));
+  }
   if (doc.contents === null) {
     throw new InventoryError([issueAt(0, '', 'the inventory is empty; it needs at least "hosts"')]);
   }
 
-  const data: unknown = doc.toJS();
+  const aliasIssue = checkAliases(doc);
+  if (aliasIssue !== undefined) throw new InventoryError([issueAt(aliasIssue.offset, formatPath(pathAt(doc, aliasIssue.offset)), aliasIssue.message)]);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // `yaml` throws when aliases expand too much (billion laughs): the first alias is where it starts.
+    const offset = firstAliasOffset(doc) ?? 0;
+    throw new InventoryError([
+      issueAt(offset, formatPath(pathAt(doc, offset)), `aliases expand too much (${(error as Error).message.replace(/\.$/, '')})`),
+    ]);
+  }
   const checked = check(data, settings, where);
   const issues = [...yamlIssues, ...checked.problems.map(locate)];
   if (issues.length > 0 || checked.file === undefined) throw new InventoryError(sorted(issues));
@@ -237,4 +275,36 @@ function sorted(issues: readonly InventoryIssue[]): InventoryIssue[] {
       return true;
     })
     .sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** `yaml`'s own bound on alias expansion, made explicit: a few anchors reused in a file is plenty. */
+const MAX_ALIAS_COUNT = 100;
+
+/** An alias whose anchor is not defined before it: `yaml` only notices while converting, and throws. */
+function checkAliases(doc: Document): { offset: number; message: string } | undefined {
+  const { visit } = yamlPackage();
+  let found: { offset: number; message: string } | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) === undefined) {
+        found = { offset: node.range?.[0] ?? 0, message: `alias *${node.source} has no anchor &${node.source} before it` };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  const { isAlias, visit } = yamlPackage();
+  let offset: number | undefined;
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    }
+    return undefined;
+  });
+  return offset;
 }
