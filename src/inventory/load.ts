@@ -5,6 +5,7 @@ import type { HostCredentials } from '../core/credentials.js';
 import { toRunSettings } from '../core/settings.js';
 import { InventoryError, type InventoryIssue } from './errors.js';
 import { fastParse } from './fast-parse.js';
+import { expandHostsFrom, type HostsFrom } from './hosts-from.js';
 import { checkMergedProbeOptions, mergeProbeOptions, rawProbeOptions } from './probe-options.js';
 import type { Problem } from './problem.js';
 import { listAt, mapAt } from './raw.js';
@@ -88,17 +89,20 @@ function parseWith(text: string, settings: ParseSettings): Inventory {
 function parseFast(text: string, settings: ParseSettings): Inventory | undefined {
   const doc = fastParse(text);
   if (doc === undefined) return undefined;
-  const where = (path: DataPath) => {
-    const [section, index] = path;
-    const position = section === 'hosts' && path.length === 2 && typeof index === 'number' ? doc.hostPosition(index) : undefined;
-    // Only a host's own place is ever needed on success; other places belong to error messages.
-    if (position === undefined) throw new Error(`no fast-path position for ${formatPath(path)}`);
-    return `${settings.label}:${position.line}:${position.column}`;
-  };
   try {
-    const checked = check(doc.data, settings, where);
-    if (checked.file === undefined || checked.problems.length > 0) return undefined;
-    return finish(checked.file, doc.data, settings, where, checked);
+    const csv = expandHostsFrom(doc.data, settings);
+    const where = (path: DataPath) => {
+      const inCsv = csv.place(path);
+      if (inCsv !== undefined) return `${inCsv.file}:${inCsv.line}:${inCsv.column}`;
+      const [section, index] = path;
+      const position = section === 'hosts' && path.length === 2 && typeof index === 'number' ? doc.hostPosition(index) : undefined;
+      // Only a host's own place is ever needed on success; other places belong to error messages.
+      if (position === undefined) throw new Error(`no fast-path position for ${formatPath(path)}`);
+      return `${settings.label}:${position.line}:${position.column}`;
+    };
+    const checked = check(csv, settings, where);
+    if (checked.file === undefined || checked.problems.length > 0 || csv.issues.length > 0) return undefined;
+    return finish(checked.file, csv.data, settings, where, checked);
   } catch {
     // Whatever went wrong, the slow path reads the text again and has the last word.
     return undefined;
@@ -129,13 +133,6 @@ function parseSlow(text: string, settings: ParseSettings): Inventory {
     // Nothing known should get here (nesting is checked before); still a bad file, not a crash.
     throw new InventoryError([{ ...issueAt(0, '', ''), message: `the YAML cannot be read: ${(error as Error).message}` }]);
   }
-  const locate = (problem: Problem) =>
-    issueAt(offsetOf(doc, problem.path, problem.target), formatPath(problem.path), problem.message);
-  const where = (path: DataPath, target: Target = 'value') => {
-    const { line, col } = lineCounter.linePos(offsetOf(doc, path, target));
-    return `${settings.label}:${line}:${col}`;
-  };
-
   const yamlIssues = doc.errors.map((error) => {
     if (error.code === 'DUPLICATE_KEY') {
       const path = pathAt(doc, error.pos[0]);
@@ -170,10 +167,25 @@ function parseSlow(text: string, settings: ParseSettings): Inventory {
       issueAt(offset, formatPath(pathAt(doc, offset)), `aliases expand too much (${(error as Error).message.replace(/\.$/, '')})`),
     ]);
   }
-  const checked = check(data, settings, where);
-  const issues = [...yamlIssues, ...checked.problems.map(locate)];
+  // Hosts from CSV files have their places there, not in the YAML.
+  const csv = expandHostsFrom(data, settings);
+  const locate = (problem: Problem): InventoryIssue => {
+    const inCsv = csv.place(problem.path);
+    // In a CSV row the host's index among all hosts means nothing to the reader: the field only.
+    if (inCsv !== undefined) return { ...inCsv, path: formatPath(problem.path.slice(2)), message: problem.message };
+    return issueAt(offsetOf(doc, problem.path, problem.target), formatPath(problem.path), problem.message);
+  };
+  const where = (path: DataPath, target: Target = 'value') => {
+    const inCsv = csv.place(path);
+    if (inCsv !== undefined) return `${inCsv.file}:${inCsv.line}:${inCsv.column}`;
+    const { line, col } = lineCounter.linePos(offsetOf(doc, path, target));
+    return `${settings.label}:${line}:${col}`;
+  };
+
+  const checked = check(csv, settings, where);
+  const issues = [...yamlIssues, ...checked.problems.map(locate), ...csv.issues];
   if (issues.length > 0 || checked.file === undefined) throw new InventoryError(sorted(issues));
-  return finish(checked.file, data, settings, where, checked);
+  return finish(checked.file, csv.data, settings, where, checked);
 }
 
 interface Checked {
@@ -185,7 +197,8 @@ interface Checked {
 }
 
 /** Every check on the parsed data: schema, references, secrets, the merged probe options. */
-function check(data: unknown, settings: ParseSettings, where: (path: DataPath) => string): Checked {
+function check(csv: HostsFrom, settings: ParseSettings, where: (path: DataPath) => string): Checked {
+  const data = csv.data;
   const parsed = inventoryFileSchema.safeParse(data, { error: issueMessage, reportInput: true });
   const secretSource = { env: settings.env ?? process.env, baseDir: settings.baseDir };
   const secrets = resolveUsedSecrets(data, secretSource, settings.requireSecrets ?? true);
@@ -195,6 +208,7 @@ function check(data: unknown, settings: ParseSettings, where: (path: DataPath) =
     ...checkReferences(data, where),
     ...secrets.problems,
     ...responder.problems,
+    ...csv.problems,
   ];
   if (parsed.success && problems.length === 0) problems.push(...checkMergedProbeOptions(data));
   return { file: parsed.success ? parsed.data : undefined, problems, secrets: secrets.secrets, responder: responder.settings };
@@ -264,17 +278,23 @@ function build(
   };
 }
 
-/** File order, and each distinct message once (a global setting can fail for every host). */
+/**
+ * File order (the inventory first, then each CSV host list as first met), and each distinct message
+ * once (a global setting can fail for every host).
+ */
 function sorted(issues: readonly InventoryIssue[]): InventoryIssue[] {
+  const files = new Map<string, number>();
+  for (const issue of issues) if (!files.has(issue.file)) files.set(issue.file, files.size);
+  const fileRank = (issue: InventoryIssue) => files.get(issue.file) ?? 0;
   const seen = new Set<string>();
   return issues
     .filter((issue) => {
-      const key = `${issue.line}:${issue.column}:${issue.path}:${issue.message}`;
+      const key = `${issue.file}:${issue.line}:${issue.column}:${issue.path}:${issue.message}`;
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
     })
-    .sort((a, b) => a.line - b.line || a.column - b.column);
+    .sort((a, b) => fileRank(a) - fileRank(b) || a.line - b.line || a.column - b.column);
 }
 
 /** `yaml`'s own bound on alias expansion, made explicit: a few anchors reused in a file is plenty. */

@@ -389,6 +389,41 @@ const responderSection = z
   })
   .describe('Pre-install checks through `psm-netcheck respond` (docs/responder.md).');
 
+const csvColumn = z.string().min(1, { error: 'expected a column name from the first row' });
+
+const hostsFromEntry = z
+  .strictObject({
+    file: z
+      .string()
+      .min(1, { error: 'expected a CSV file name' })
+      .describe('CSV file, relative to the inventory; its first row names the columns. A regular file of at most 16 MiB.'),
+    columns: z
+      .strictObject({
+        name: csvColumn.optional().describe('Column of the host name. Default: the column "name".'),
+        addresses: csvColumn
+          .optional()
+          .describe('Column of the addresses, several separated by spaces or ";". Default: the column "addresses".'),
+        role: csvColumn
+          .optional()
+          .describe('Column of the role, several separated by spaces or ";". Default: the column "role", if any.'),
+        neType: csvColumn.optional().describe('Column of the network element type. Default: the column "neType", if any.'),
+        credentials: csvColumn
+          .optional()
+          .describe('Column of the credential set names, separated by spaces or ";". Default: the column "credentials", if any.'),
+      })
+      .optional()
+      .describe('Which column fills which host field; a field without a column (or with an empty cell) takes its default.'),
+    defaults: z
+      .strictObject({
+        role: roleEnum.optional().describe('Role of a row with no role.'),
+        neType: z.enum(NE_TYPES).optional().describe('Network element type of a row with no neType.'),
+        credentials: credentialList.optional().describe('Credential sets of a row with none.'),
+      })
+      .optional()
+      .describe('Values for the fields a row leaves empty.'),
+  })
+  .describe('Hosts from a CSV file, one per row after the header; appended to `hosts`.');
+
 export const inventoryFileSchema = z
   .strictObject({
     name: z.string().optional().describe('A label for reports.'),
@@ -398,7 +433,14 @@ export const inventoryFileSchema = z
       .optional()
       .describe('Named credential sets, referenced by `defaults.credentials` and by hosts.'),
     probes: probeOptionsSection('for every host').optional(),
-    hosts: z.array(hostSchema).min(1, { error: 'expected at least one host' }).describe('The hosts of the deployment.'),
+    hosts: z
+      .array(hostSchema)
+      .min(1, { error: 'expected at least one host' })
+      .describe('The hosts of the deployment; those of `hostsFrom` are added to them.'),
+    hostsFrom: z
+      .array(hostsFromEntry)
+      .optional()
+      .describe('CSV files of hosts next to the inventory (docs/inventory-format.md, "Hosts from CSV files").'),
     paths: z.array(extraPathSchema).optional().describe('Extra paths to check, beyond the port matrix.'),
     responder: responderSection.optional(),
   })
