@@ -128,6 +128,21 @@ hosts:
     expect(listener.total()).toBe(before);
   });
 
+  it('rejects a bad CSV host list at file.csv:line:column and sends no probe', async () => {
+    const before = listener.total();
+    await writeFile(join(dir, 'elements.csv'), `name,addresses\nne-1,127.0.0.1\nne-2,300.1.2.3\n`);
+    await writeFile(
+      join(dir, 'csv.yaml'),
+      `hosts:\n  - { name: client, role: psm-client, addresses: [127.0.0.1], ports: { jmx: ${listener.port} } }\n` +
+        'hostsFrom:\n  - { file: elements.csv, defaults: { role: network-element, neType: bti700 } }\n',
+    );
+    const run = await runCli(['check', '-i', join(dir, 'csv.yaml'), '--from', 'client']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`${join(dir, 'elements.csv')}:3:6: addresses[0]: expected an IPv4/IPv6 address or DNS name`);
+    expect(listener.total()).toBe(before);
+  });
+
   it('refuses an inventory that is not a bounded regular file, at once, exit 2, no probe', async () => {
     const before = listener.total();
     const fifo = join(dir, 'inventory.fifo');
