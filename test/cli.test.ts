@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -134,6 +135,42 @@ hosts:
     expect(run.stderr).toContain('E_INVENTORY');
     expect(run.stderr).toMatch(new RegExp(`${file}:6:28: hosts\\[1\\]\\.addresses\\[1\\]: `));
     expect(run.stderr).toMatch(new RegExp(`${file}:8:5: hosts\\[1\\]\\.colour: `));
+    expect(listener.total()).toBe(before);
+  });
+
+  it('rejects a bad CSV host list at file.csv:line:column and sends no probe', async () => {
+    const before = listener.total();
+    await writeFile(join(dir, 'elements.csv'), `name,addresses\nne-1,127.0.0.1\nne-2,300.1.2.3\n`);
+    await writeFile(
+      join(dir, 'csv.yaml'),
+      `hosts:\n  - { name: client, role: psm-client, addresses: [127.0.0.1], ports: { jmx: ${listener.port} } }\n` +
+        'hostsFrom:\n  - { file: elements.csv, defaults: { role: network-element, neType: bti700 } }\n',
+    );
+    const run = await runCli(['check', '-i', join(dir, 'csv.yaml'), '--from', 'client']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`${join(dir, 'elements.csv')}:3:6: addresses[0]: expected an IPv4/IPv6 address or DNS name`);
+    expect(listener.total()).toBe(before);
+  });
+
+  it('refuses an inventory that is not a bounded regular file, at once, exit 2, no probe', async () => {
+    const before = listener.total();
+    const fifo = join(dir, 'inventory.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const huge = join(dir, 'huge.yaml');
+    await writeFile(huge, '');
+    await truncate(huge, 17 * 2 ** 20);
+    for (const [file, why] of [
+      ['/dev/zero', 'is not a regular file (a character device)'],
+      [fifo, 'is not a regular file (a FIFO)'],
+      [huge, 'is larger than 16 MiB, the limit'],
+    ] as const) {
+      // A hang (the old reading of a FIFO) fails by the test's own timeout; no timing asserted here.
+      const run = await runCli(['check', '-i', file, '--from', 'client']);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(`E_INVENTORY: ${file}: the inventory ${file} ${why}`);
+    }
     expect(listener.total()).toBe(before);
   });
 

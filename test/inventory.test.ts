@@ -453,7 +453,7 @@ describe('bad inventories', () => {
 
   it('reports a file that cannot be read', async () => {
     const missing = join(scratch, 'absent.yaml');
-    await expect(loadInventory(missing)).rejects.toThrow(`${missing}: cannot read the inventory (ENOENT)`);
+    await expect(loadInventory(missing)).rejects.toThrow(`${missing}: cannot read the inventory ${missing}: no such file`);
   });
 });
 

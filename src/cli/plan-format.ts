@@ -1,7 +1,8 @@
+import type { SharedAddress } from '../inventory/shared-addresses.js';
 import type { Plan, PlannedProbe } from '../planner/types.js';
 
 /** The plan as plain JSON (no credentials: only whether a host has some, per slot). */
-export function planJson(plan: Plan): object {
+export function planJson(plan: Plan, shared: readonly SharedAddress[] = []): object {
   return {
     vantage: { name: plan.vantage.name, roles: plan.vantage.roles },
     probes: plan.probes.map((p) => ({
@@ -19,11 +20,12 @@ export function planJson(plan: Plan): object {
       credentials: Object.keys(p.credentials),
     })),
     notTestable: plan.notTestable,
+    sharedAddresses: shared,
   };
 }
 
 /** A human listing: probes grouped by target, then what cannot be tested from here. */
-export function formatPlan(plan: Plan): string {
+export function formatPlan(plan: Plan, shared: readonly SharedAddress[] = []): string {
   const lines = [`Plan from ${plan.vantage.name} (${plan.vantage.roles.join(', ')}): ${plan.probes.length} probes`, ''];
   const byTarget = new Map<string, PlannedProbe[]>();
   for (const probe of plan.probes) {
@@ -43,6 +45,10 @@ export function formatPlan(plan: Plan): string {
       const verify = item.verify === undefined ? '' : `; to verify: ${item.verify}`;
       lines.push(`  [T${item.table}] ${item.application}${ports} ${item.from} -> ${item.to}: ${item.why}${from}${verify}`);
     }
+  }
+  if (shared.length > 0) {
+    lines.push('', `Hosts sharing an address: ${shared.length}`);
+    for (const entry of shared) lines.push(`  ${entry.address}: ${entry.hosts.join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -198,7 +198,20 @@ const credentialSet = z
 
 export type CredentialSetInput = z.output<typeof credentialSet>;
 
-const credentialName = z.string().min(1, { error: 'expected a credential set name' });
+/**
+ * A name (of a host, a path, a credential set): printable text. Raw control characters (NUL, ESC,
+ * BEL, ...) would reach terminals, logs and reports as they are, and no real name has one.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001F\u007F-\u009F]/;
+function nameText(error: string) {
+  return z
+    .string()
+    .min(1, { error })
+    .refine((text) => !CONTROL_CHARACTER.test(text), { error: 'a name must not contain control characters' });
+}
+
+const credentialName = nameText('expected a credential set name');
 const credentialList = z
   .array(credentialName)
   .describe('Names of credential sets (keys of `credentials:`); a later set wins per slot.');
@@ -257,7 +270,7 @@ const PSM_ROLES: readonly string[] = ['psm-server', 'psm-client'];
 
 const hostSchema = z
   .strictObject({
-    name: z.string().min(1, { error: 'expected a host name' }).describe('Unique name; paths and reports use it.'),
+    name: nameText('expected a host name').describe('Unique name; paths and reports use it.'),
     role: roleEnum.optional().describe('The role of this host (or use `roles`).'),
     roles: z
       .array(roleEnum)
@@ -309,6 +322,14 @@ const hostSchema = z
       if (hasServices && !roles.some((role) => typeof role === 'string' && PSM_ROLES.includes(role))) {
         ctx.addIssue({ code: 'custom', path: ['services'], message: 'services are only for psm-server or psm-client hosts' });
       }
+      // The same address twice in one host is a typo; two hosts sharing one is allowed (`plan` notes it).
+      const addresses = new Set<string>();
+      (Array.isArray(raw.addresses) ? raw.addresses : []).forEach((entry, index) => {
+        if (typeof entry !== 'string') return;
+        const key = entry.toLowerCase();
+        if (addresses.has(key)) ctx.addIssue({ code: 'custom', path: ['addresses', index], message: `duplicate address ${showValue(entry)}` });
+        addresses.add(key);
+      });
       const seen = new Set<unknown>();
       (Array.isArray(raw.roles) ? raw.roles : []).forEach((role, index) => {
         if (seen.has(role)) ctx.addIssue({ code: 'custom', path: ['roles', index], message: `duplicate role ${showValue(role)}` });
@@ -324,7 +345,7 @@ export const DEFAULT_PATH_PROBE = { tcp: 'tcp', udp: 'udp', icmp: 'icmp' } as co
 
 const extraPathSchema = z
   .strictObject({
-    name: z.string().min(1, { error: 'expected a path name' }).describe('Unique name, shown in reports.'),
+    name: nameText('expected a path name').describe('Unique name, shown in reports.'),
     description: z.string().optional().describe('Why this path is checked.'),
     from: z.string().min(1, { error: 'expected a host name' }).describe('Host name of the side that connects.'),
     to: z.string().min(1, { error: 'expected a host name' }).describe('Host name of the side that listens.'),
@@ -368,16 +389,58 @@ const responderSection = z
   })
   .describe('Pre-install checks through `psm-netcheck respond` (docs/responder.md).');
 
+const csvColumn = z.string().min(1, { error: 'expected a column name from the first row' });
+
+const hostsFromEntry = z
+  .strictObject({
+    file: z
+      .string()
+      .min(1, { error: 'expected a CSV file name' })
+      .describe('CSV file, relative to the inventory; its first row names the columns. A regular file of at most 16 MiB.'),
+    columns: z
+      .strictObject({
+        name: csvColumn.optional().describe('Column of the host name. Default: the column "name".'),
+        addresses: csvColumn
+          .optional()
+          .describe('Column of the addresses, several separated by spaces or ";". Default: the column "addresses".'),
+        role: csvColumn
+          .optional()
+          .describe('Column of the role, several separated by spaces or ";". Default: the column "role", if any.'),
+        neType: csvColumn.optional().describe('Column of the network element type. Default: the column "neType", if any.'),
+        credentials: csvColumn
+          .optional()
+          .describe('Column of the credential set names, separated by spaces or ";". Default: the column "credentials", if any.'),
+      })
+      .optional()
+      .describe('Which column fills which host field; a field without a column (or with an empty cell) takes its default.'),
+    defaults: z
+      .strictObject({
+        role: roleEnum.optional().describe('Role of a row with no role.'),
+        neType: z.enum(NE_TYPES).optional().describe('Network element type of a row with no neType.'),
+        credentials: credentialList.optional().describe('Credential sets of a row with none.'),
+      })
+      .optional()
+      .describe('Values for the fields a row leaves empty.'),
+  })
+  .describe('Hosts from a CSV file, one per row after the header; appended to `hosts`.');
+
 export const inventoryFileSchema = z
   .strictObject({
     name: z.string().optional().describe('A label for reports.'),
     defaults: defaultsSection.prefault({}),
     credentials: z
-      .record(z.string().min(1), credentialSet)
+      .record(nameText('expected a credential set name'), credentialSet)
       .optional()
       .describe('Named credential sets, referenced by `defaults.credentials` and by hosts.'),
     probes: probeOptionsSection('for every host').optional(),
-    hosts: z.array(hostSchema).min(1, { error: 'expected at least one host' }).describe('The hosts of the deployment.'),
+    hosts: z
+      .array(hostSchema)
+      .min(1, { error: 'expected at least one host' })
+      .describe('The hosts of the deployment; those of `hostsFrom` are added to them.'),
+    hostsFrom: z
+      .array(hostsFromEntry)
+      .optional()
+      .describe('CSV files of hosts next to the inventory (docs/inventory-format.md, "Hosts from CSV files").'),
     paths: z.array(extraPathSchema).optional().describe('Extra paths to check, beyond the port matrix.'),
     responder: responderSection.optional(),
   })

@@ -1,6 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Secret } from '../core/secret.js';
+import { readBoundedFile } from './bounded-file.js';
+
+/**
+ * The largest secret file read: 64 KiB. A password, a community or a private key (an RSA-8192
+ * key in PEM is under 7 KiB) is far smaller; anything larger is the wrong file.
+ */
+export const SECRET_FILE_LIMIT = 64 * 2 ** 10;
 
 /** Where secret references resolve: the environment, and files relative to the inventory. */
 export interface SecretSource {
@@ -12,13 +18,6 @@ export type SecretResolution =
   | { readonly ok: true; readonly secret: Secret }
   /** `field` is the key of the reference to point at (env or file); the message names no value. */
   | { readonly ok: false; readonly field: 'env' | 'file'; readonly message: string };
-
-const ERRNO_TEXT: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'is a directory',
-};
 
 /**
  * The secret a reference points at. Messages name the variable or the file, never what they hold.
@@ -32,13 +31,9 @@ export function resolveSecretRef(ref: { readonly env: string } | { readonly file
     return { ok: true, secret: new Secret(value) };
   }
   const path = resolve(source.baseDir, ref.file);
-  let content: string;
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    return { ok: false, field: 'file', message: `cannot read secret file ${path}: ${ERRNO_TEXT[code] ?? code}` };
-  }
+  const read = readBoundedFile(path, SECRET_FILE_LIMIT, 'secret file');
+  if (!read.ok) return { ok: false, field: 'file', message: read.reason };
+  const content = read.text;
   const value = content.replace(/[\r\n]+$/, '');
   if (value === '') return { ok: false, field: 'file', message: `secret file ${path} is empty` };
   return { ok: true, secret: new Secret(value) };

@@ -1,5 +1,6 @@
 import { EXIT } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
+import { sharedAddresses } from '../../inventory/shared-addresses.js';
 import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 import { planChecks } from '../../planner/plan.js';
 import { findVantage } from '../../planner/vantage.js';
@@ -12,6 +13,7 @@ export async function planCommand(options: { inventory: string; from?: string; j
   const vantage = findVantage(inventory, options.from);
   const plan = planChecks(inventory, vantage);
   log.info({ probes: plan.probes.length, notTestable: plan.notTestable.length }, 'planned');
-  process.stdout.write(options.json === true ? `${JSON.stringify(planJson(plan), null, 2)}\n` : formatPlan(plan));
+  const shared = sharedAddresses(inventory);
+  process.stdout.write(options.json === true ? `${JSON.stringify(planJson(plan, shared), null, 2)}\n` : formatPlan(plan, shared));
   return EXIT.ok;
 }
