@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeResult, Report } from '../../src/report/types.js';
 import { createRoutedLab, type RoutedLab } from '../support/routed-lab.js';
 import { binary, missing, netns, titleWith } from '../support/skip.js';
+import { LAB_USER, ensureLabUser } from '../support/daemons.js';
 
 /**
  * Where a path breaks, through the real CLI in a routed lab: vantage - r1 - r2 - target, with
@@ -20,6 +21,7 @@ const ROUTED = { unreachable: '140', prohibit: '141', blackhole: '142' } as cons
 describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate in a routed lab', why), () => {
   let routed: RoutedLab;
   let report: Report;
+  let inventoryPath: string;
 
   beforeAll(async () => {
     routed = await createRoutedLab();
@@ -54,6 +56,7 @@ describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate i
 
     const dir = lab.tempDir('path-diagnosis');
     const inventory = join(dir, 'inventory.yaml');
+    inventoryPath = inventory;
     const target = routed.addr.target;
     const path = (name: string, to: string, transport: string, ports: readonly number[]) =>
       `  - { name: ${name}, from: vantage, to: ${to}, transport: ${transport}, ports: [${ports.join(', ')}] }`;
@@ -168,4 +171,21 @@ describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate i
       }
     }
   });
+
+  it('without CAP_NET_RAW (an unprivileged user): the socket classification stays, and the report says the observer was off', async () => {
+    await ensureLabUser();
+    const run = await routed.lab.runNode(
+      'vantage',
+      'dist/src/cli/main.js',
+      ['check', '-i', inventoryPath, '--from', 'vantage', '--format', 'json', '--only', 'tcp', '--no-progress'],
+      { user: LAB_USER, timeoutMs: 120_000 },
+    );
+    const unprivileged = JSON.parse(run.stdout) as Report;
+    expect(unprivileged.pathDiagnosis?.icmpObserver).toMatchObject({ on: false, why: expect.stringContaining('CAP_NET_RAW') });
+    expect(unprivileged.pathDiagnosis?.locate.on).toBe(false);
+    const prohibited = unprivileged.results.find((r) => r.address === routed.addr.target[4] && r.port === TCP.prohibited);
+    // Linux folds ICMP code 13 into EHOSTUNREACH: without the observer that is all the socket says.
+    expect(prohibited).toMatchObject({ state: 'filtered', reason: 'host-unreachable' });
+    expect(prohibited?.icmp).toBeUndefined();
+  }, 180_000);
 });
