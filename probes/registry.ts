@@ -53,3 +53,8 @@ export const PROBE_KINDS = Object.keys(PROBES) as ProbeKind[];
 export function probeFor(kind: ProbeKind): ProbeDefinition<unknown> {
   return PROBES[kind] as unknown as ProbeDefinition<unknown>;
 }
+
+// The path diagnosis of `check` (src/check/path-diagnosis.ts) reaches the ICMP machinery here, as
+// the application reaches every probe: the ICMP error observer and the TTL-limited locate probes.
+export { IcmpObserver, type ObservedIcmpError } from './protocols/icmp/observer.js';
+export { locate, type LocateAnswer, type LocateMethod } from './protocols/icmp/locate.js';

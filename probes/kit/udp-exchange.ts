@@ -121,7 +121,10 @@ export class UdpExchange {
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       socket.once('error', onError);
       try {
-        socket.connect(port, ip, () => settle(undefined));
+        // dgram hands a connect error (a local route of type unreachable, prohibit, blackhole...)
+        // to this callback, not to 'error': ignoring it left the socket unconnected, and the
+        // later send(buffer, callback) read the callback as a port (ERR_SOCKET_BAD_PORT).
+        socket.connect(port, ip, (error?: Error) => settle(error ? udpErrorFailure(error) : undefined));
       } catch (error) {
         onError(error as Error);
       }

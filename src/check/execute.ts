@@ -8,6 +8,7 @@ import { buildReport } from '../report/build.js';
 import type { ProbeResult, Report } from '../report/types.js';
 import { runPlan } from '../runner/run.js';
 import type { EffectiveSettings } from './settings.js';
+import { startPathDiagnosis, type LocateSettings } from './path-diagnosis.js';
 
 export interface CheckOptions {
   readonly inventory: Inventory;
@@ -23,6 +24,11 @@ export interface CheckOptions {
   readonly onResult?: (result: ProbeResult) => void;
   /** Once nothing is left to start for now (see RunOptions.onDrained). */
   readonly onDrained?: () => void;
+  /**
+   * `check` only: the ICMP error observer and `--locate` (src/check/path-diagnosis.ts). Absent:
+   * neither runs and the report has no pathDiagnosis section (demo, serve).
+   */
+  readonly pathDiagnosis?: { readonly observer: boolean; readonly locate: LocateSettings };
 }
 
 /** Plan, run and assemble the report: the main job, shared by `check`, `demo` and `serve`. */
@@ -36,7 +42,8 @@ export async function executeCheck(options: CheckOptions): Promise<Report> {
   });
   options.onPlan?.(plan);
   log.info({ vantage: vantage.name, probes: plan.probes.length, ...settings }, 'check started');
-  const outcome = await runPlan(plan.probes, {
+  const diagnosis = options.pathDiagnosis === undefined ? undefined : await startPathDiagnosis(options.pathDiagnosis);
+  const ran = await runPlan(plan.probes, {
     source: vantage.name,
     ...settings,
     signal: options.signal,
@@ -44,7 +51,10 @@ export async function executeCheck(options: CheckOptions): Promise<Report> {
     ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
     ...(options.onDrained === undefined ? {} : { onDrained: options.onDrained }),
   });
-  const report = buildReport({
+  // UDP and ICMP retries are spaced 1 s apart (src/runner/run.ts): the window of a result's ICMP errors.
+  const diagnosed = diagnosis === undefined ? undefined : await diagnosis.finish(ran.results, { timeoutMs: settings.timeoutMs, retrySpacingMs: 1000 });
+  const outcome = diagnosed === undefined ? ran : { ...ran, results: diagnosed.results };
+  const built = buildReport({
     inventory: inventory.source,
     plan,
     outcome,
@@ -52,6 +62,7 @@ export async function executeCheck(options: CheckOptions): Promise<Report> {
     finishedAt: new Date(),
     durationMs: now() - started,
   });
+  const report = diagnosed === undefined ? built : { ...built, pathDiagnosis: diagnosed.section };
   log.info({ summary: report.summary, complete: report.complete, durationMs: report.durationMs }, 'check finished');
   return report;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ProbeKind } from '../../probes/registry.js';
-import { executeCheck } from '../check/execute.js';
+import { executeCheck, type CheckOptions } from '../check/execute.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { JsonLinesAhead } from '../report/json-ahead.js';
 import type { Report } from '../report/types.js';
@@ -23,6 +23,8 @@ export async function interactiveCheck(args: {
   readonly progress: boolean;
   /** The JSON report's lines, formatted while the last probes wait (outputs.ts: linesAheadFor). */
   readonly linesAhead?: JsonLinesAhead | undefined;
+  /** `check`: the ICMP error observer and --locate (absent for preflight). */
+  readonly pathDiagnosis?: CheckOptions['pathDiagnosis'];
 }): Promise<Report> {
   const { only, viaResponder, linesAhead } = args;
   const interrupt = interruptSignal(args.log);
@@ -35,6 +37,7 @@ export async function interactiveCheck(args: {
       signal: interrupt.signal,
       log: args.log,
       ...(only === undefined ? {} : { only }),
+      ...(args.pathDiagnosis === undefined ? {} : { pathDiagnosis: args.pathDiagnosis }),
       ...(viaResponder === undefined ? {} : { planOptions: { viaResponder } }),
       ...(progress === undefined ? {} : { onPlan: (plan) => progress.start(plan.probes.length) }),
       ...(progress === undefined && linesAhead === undefined

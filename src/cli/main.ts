@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { NetcheckError } from '../core/errors.js';
 import { internalsSetting } from '../core/internals.js';
 import { TOOL_VERSION } from '../core/version.js';
@@ -61,6 +61,11 @@ const logLevel = (): Option =>
   new Option('--log-level <level>', 'log level on stderr')
     .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('warn');
+function positiveInt(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 255) throw new InvalidArgumentError('a whole number from 1 to 255');
+  return value;
+}
 const logFormat = (): Option =>
   new Option('--log-format <format>', 'logs on stderr: sentences (pretty) on a terminal, pino JSON lines otherwise (auto), or always one of them')
     .choices(['auto', 'pretty', 'json'])
@@ -80,6 +85,11 @@ program
   .option('--lock <file>', 'refuse to start while another run holds this lock file (for cron)')
   .option('--via-responder <host...>', 'probe these hosts through `psm-netcheck respond` (PSM not installed there yet)')
   .option('--no-progress', 'no progress display on stderr')
+  .option('--no-icmp-observer', 'do not read ICMP errors on a raw socket (default: on with root or CAP_NET_RAW; names who rejected a probe)')
+  .option('--locate', 'after the run, find the last hop that answers on each silent path (default: on with root or CAP_NET_RAW)')
+  .option('--no-locate', 'do not run the TTL-limited search for silent paths')
+  .addOption(new Option('--locate-max-paths <n>', 'at most this many silent paths are located per run').default(20).argParser(positiveInt))
+  .addOption(new Option('--locate-max-hops <n>', 'TTLs tried by --locate: 1 to n').default(16).argParser(positiveInt))
   .addOption(logLevel())
   .addOption(logFormat())
   .action(async (options) => {

@@ -54,6 +54,17 @@ interface Placed {
 
 // ---- sections
 
+/** Whether the ICMP error observer and --locate ran (check only), and why not. */
+function pathFacts(report: Report): [string, string][] {
+  const section = report.pathDiagnosis;
+  if (section === undefined) return [];
+  const state = (part: { on: boolean; why?: string }): string => (part.on ? 'on' : `off: ${part.why ?? 'unknown'}`);
+  return [
+    ['ICMP error observer', state(section.icmpObserver)],
+    ['Locate', `${state(section.locate)}${section.locate.on ? ` (${section.locate.located} located, ${section.locate.skipped} skipped)` : ''}`],
+  ];
+}
+
 function header(report: Report): string {
   const worst = report.complete ? (worstVerdict(report.results.map((r) => r.verdict)) ?? 'skip') : 'fail';
   const status = report.complete ? worst.toUpperCase() : 'INCOMPLETE';
@@ -64,6 +75,7 @@ function header(report: Report): string {
     ['Finished', report.finishedAt],
     ['Duration', `${seconds(report.durationMs)} s`],
     ['Complete', report.complete ? 'yes' : 'no: interrupted before every probe finished'],
+    ...pathFacts(report),
   ];
   const counts = VERDICTS_WORST_FIRST.map(
     (verdict) => `<li class="v-${verdict}">${report.summary[verdict]} ${verdict}</li>`,

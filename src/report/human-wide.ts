@@ -1,6 +1,6 @@
 import type { Verdict } from '../core/model.js';
 import { columnWidths, joinCells, pad } from './columns.js';
-import { diagnosis, observedState } from './diagnosis.js';
+import { diagnosis, observedState, pathDiagnosisNote } from './diagnosis.js';
 import { changeList, header, paintSummary, preflightSection, summaryText } from './human-sections.js';
 import { painter, type Painter } from './paint.js';
 import { groupBy, groupByPath } from './paths.js';
@@ -22,6 +22,7 @@ export interface WideOptions {
  */
 export function formatHumanWide(report: Report, options: WideOptions): string {
   const paint = painter(options.color);
+  const note = pathDiagnosisNote(report.pathDiagnosis);
   // Sections as arrays joined once: `lines.push(...section)` overflows the stack at ~100k rows.
   const sections: string[][] = [
     header(report, paint, undefined),
@@ -30,6 +31,7 @@ export function formatHumanWide(report: Report, options: WideOptions): string {
     report.results.length === 0 ? ['No probe ran from this vantage.', ''] : resultTable(report, paint),
     report.notTestable.length > 0 ? [...notTestableList(report, paint), ''] : [],
     report.changes !== undefined ? [...changeList(report.changes, paint, undefined), ''] : [],
+    ...(note === undefined ? [] : [[note, '']]),
     [paintSummary(summaryText(report), paint)],
   ];
   return `${sections.flat().join('\n')}\n`;

@@ -1,6 +1,6 @@
 import type { Verdict } from '../core/model.js';
 import { columnWidths, joinCells, pad, padStart, truncate, wrap } from './columns.js';
-import { diagnosis } from './diagnosis.js';
+import { diagnosis, pathDiagnosisNote } from './diagnosis.js';
 import { changeList, header, paintSummary, preflightSection, summaryText } from './human-sections.js';
 import { painter, type Painter } from './paint.js';
 import { groupBy, groupByPath, tableTag, type ResultPath } from './paths.js';
@@ -33,6 +33,12 @@ const MAX_TARGET = 24;
  * (./human-wide.ts). Text from the network goes through `oneLine`, so a hostile banner cannot
  * move the cursor or recolour the terminal.
  */
+/** The observer or --locate could not run: said once, before the summary (wrapped, never cut). */
+function pathNoteLines(report: Report, width: number): string[] {
+  const note = pathDiagnosisNote(report.pathDiagnosis);
+  return note === undefined ? [] : [...wrap(note, width, '  '), ''];
+}
+
 export function formatHuman(report: Report, options: HumanOptions): string {
   const paint = painter(options.color);
   const width = Math.max(MIN_WIDTH, Math.floor(options.width ?? DEFAULT_WIDTH));
@@ -45,6 +51,7 @@ export function formatHuman(report: Report, options: HumanOptions): string {
     report.notTestable.length > 0 ? [...notTestableGroups(report, paint, width), ''] : [],
     report.changes !== undefined ? [...changeList(report.changes, paint, width), ''] : [],
     [...tableBlock(report, paint, width), ''],
+    pathNoteLines(report, width),
     wrap(summaryText(report), width, '  ').map((line) => paintSummary(line, paint)),
   ];
   return `${sections.flat().join('\n')}\n`;

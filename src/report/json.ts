@@ -1,5 +1,5 @@
 import type { Evidence, Finding, PhaseTimings } from '../core/probe.js';
-import type { NotTestable, PreflightSection, ProbeResult, Report, ReportChanges } from './types.js';
+import type { IcmpErrorFact, LocateFact, NotTestable, PathDiagnosis, PreflightSection, ProbeResult, Report, ReportChanges } from './types.js';
 import { compareText } from './verdicts.js';
 import type { TextPiece } from './write-atomic.js';
 
@@ -94,6 +94,7 @@ function canonicalReport(report: Report): Report {
     notTestable: report.notTestable.map(canonicalNotTestable),
     ...(report.changes === undefined ? {} : { changes: canonicalChanges(report.changes) }),
     ...(report.preflight === undefined ? {} : { preflight: canonicalPreflight(report.preflight) }),
+    ...(report.pathDiagnosis === undefined ? {} : { pathDiagnosis: canonicalPathDiagnosis(report.pathDiagnosis) }),
   };
 }
 
@@ -136,6 +137,31 @@ function canonicalResult(result: ProbeResult): ProbeResult {
     verdict: result.verdict,
     message: result.message,
     startedAt: result.startedAt,
+    ...(result.icmp === undefined ? {} : { icmp: canonicalIcmp(result.icmp) }),
+    ...(result.locate === undefined ? {} : { locate: canonicalLocate(result.locate) }),
+  };
+}
+
+function canonicalIcmp(icmp: IcmpErrorFact): IcmpErrorFact {
+  return { family: icmp.family, type: icmp.type, code: icmp.code, reason: icmp.reason, from: icmp.from, fromTarget: icmp.fromTarget };
+}
+
+function canonicalLocate(locate: LocateFact): LocateFact {
+  return {
+    method: locate.method,
+    lastHop: locate.lastHop,
+    ...(locate.lastHopAddress === undefined ? {} : { lastHopAddress: locate.lastHopAddress }),
+    reachedTarget: locate.reachedTarget,
+    ...(locate.targetHopsByIcmp === undefined ? {} : { targetHopsByIcmp: locate.targetHopsByIcmp }),
+    maxHops: locate.maxHops,
+  };
+}
+
+function canonicalPathDiagnosis(section: PathDiagnosis): PathDiagnosis {
+  const { icmpObserver, locate } = section;
+  return {
+    icmpObserver: { on: icmpObserver.on, ...(icmpObserver.why === undefined ? {} : { why: icmpObserver.why }) },
+    locate: { on: locate.on, ...(locate.why === undefined ? {} : { why: locate.why }), located: locate.located, skipped: locate.skipped },
   };
 }
 

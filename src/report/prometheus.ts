@@ -78,8 +78,63 @@ export function formatPrometheus(report: Report): string {
       help: '1 when every planned probe finished, 0 when the run was interrupted.',
       samples: [[renderLabels([vantage]), report.complete ? 1 : 0]],
     },
+    ...pathFamilies(report, vantage, labelled),
   ];
   return families.map(renderFamily).join('');
+}
+
+/**
+ * Where paths break (check with CAP_NET_RAW): who sent the ICMP error a probe caused, and the last
+ * hop that answered on a silent path. Families appear only when the run has such facts, so a
+ * report without them renders as before.
+ */
+function pathFamilies(report: Report, vantage: Label, labelled: ReadonlyMap<ProbeResult, Label[]>): Family[] {
+  const section = report.pathDiagnosis;
+  if (section === undefined) return [];
+  const withIcmp = report.results.filter((result) => result.icmp !== undefined);
+  const located = report.results.filter((result) => result.locate !== undefined);
+  return [
+    {
+      name: 'psm_netcheck_icmp_observer_on',
+      help: '1 when the ICMP error observer ran (needs CAP_NET_RAW), 0 when the results keep the socket classification only.',
+      samples: [[renderLabels([vantage]), section.icmpObserver.on ? 1 : 0]],
+    },
+    ...(withIcmp.length === 0
+      ? []
+      : [
+          {
+            name: 'psm_netcheck_probe_icmp_error_info',
+            help: 'Always 1: the ICMP error the probe caused, its reason code and who sent it (the target or a router).',
+            samples: withIcmp.map((result): Sample => [
+              renderLabels([
+                ...(labelled.get(result) ?? []),
+                ['icmp_reason', result.icmp?.reason ?? ''],
+                ['icmp_type', String(result.icmp?.type ?? '')],
+                ['icmp_code', String(result.icmp?.code ?? '')],
+                ['sender', result.icmp?.from ?? ''],
+                ['sender_is_target', result.icmp?.fromTarget === true ? 'true' : 'false'],
+              ]),
+              1,
+            ]),
+          },
+        ]),
+    ...(located.length === 0
+      ? []
+      : [
+          {
+            name: 'psm_netcheck_probe_locate_last_hop',
+            help: 'For a silent path (--locate): the last hop (TTL) that answered probes shaped like this one; 0 when none did.',
+            samples: located.map((result): Sample => [
+              renderLabels([
+                ...(labelled.get(result) ?? []),
+                ['method', result.locate?.method ?? ''],
+                ['hop_address', result.locate?.lastHopAddress ?? ''],
+              ]),
+              result.locate?.lastHop ?? 0,
+            ]),
+          },
+        ]),
+  ];
 }
 
 export type Label = readonly [name: string, value: string];

@@ -52,6 +52,28 @@ const probeResult = z.object({
   verdict,
   message: z.string(),
   startedAt: isoInstant,
+  icmp: z
+    .object({
+      family: z.union([z.literal(4), z.literal(6)]),
+      type: z.number().int().min(0).max(255),
+      code: z.number().int().min(0).max(255),
+      reason: z.string().describe('Reason catalogue code of the type and code'),
+      from: z.string().describe('The address that sent the ICMP error'),
+      fromTarget: z.boolean().describe('True when the target sent it, false for a router on the path'),
+    })
+    .optional()
+    .describe('The ICMP error this probe caused, seen by the ICMP error observer (needs CAP_NET_RAW)'),
+  locate: z
+    .object({
+      method: z.enum(['tcp-syn', 'udp', 'icmp-echo']),
+      lastHop: count.describe('Highest TTL a hop answered; 0 when none did'),
+      lastHopAddress: z.string().optional(),
+      reachedTarget: z.boolean(),
+      targetHopsByIcmp: count.optional().describe('Hops to the target by ICMP echo'),
+      maxHops: count,
+    })
+    .optional()
+    .describe('`--locate`: where a silent path stops answering'),
 });
 
 const notTestable = z.object({
@@ -115,6 +137,13 @@ export const reportSchema = z
     notTestable: z.array(notTestable),
     changes: reportChanges.optional(),
     preflight: preflightSection.optional(),
+    pathDiagnosis: z
+      .object({
+        icmpObserver: z.object({ on: z.boolean(), why: z.string().optional() }),
+        locate: z.object({ on: z.boolean(), why: z.string().optional(), located: count, skipped: count }),
+      })
+      .optional()
+      .describe('`check`: whether the ICMP error observer and --locate ran, and why not'),
   })
   .describe('psm-netcheck report: the reference format every other output is derived from');
 

@@ -35,6 +35,45 @@ export interface ProbeResult {
   readonly message: string;
   /** Start of the first attempt, ISO 8601. */
   readonly startedAt: string;
+  /** The ICMP error this probe's packets caused, when the ICMP error observer was on and saw one. */
+  readonly icmp?: IcmpErrorFact;
+  /** `--locate`: where a silent path stops answering (TTL-limited probes shaped like this one). */
+  readonly locate?: LocateFact;
+}
+
+/** An ICMP error matched to a probe by the packet it quotes (protocol, addresses, ports). */
+export interface IcmpErrorFact {
+  readonly family: 4 | 6;
+  readonly type: number;
+  readonly code: number;
+  /** Reason code of the type and code (src/core/icmp-reasons.ts). */
+  readonly reason: string;
+  /** The address that sent the error. */
+  readonly from: string;
+  /** True when the target itself sent it, false for a router on the path. */
+  readonly fromTarget: boolean;
+}
+
+/** The result of a TTL-limited search for where a silent path stops. */
+export interface LocateFact {
+  /** What the locate probes were: the failing probe's protocol and port, or ICMP echo. */
+  readonly method: 'tcp-syn' | 'udp' | 'icmp-echo';
+  /** The highest TTL whose probe a hop answered (Time Exceeded); 0 when no hop answered. */
+  readonly lastHop: number;
+  /** The address of that hop; absent when none answered. */
+  readonly lastHopAddress?: string;
+  /** True when the target itself answered a locate probe (then nothing was dropped on the way). */
+  readonly reachedTarget: boolean;
+  /** How many hops away the target is by ICMP echo; absent when echo did not reach it either. */
+  readonly targetHopsByIcmp?: number;
+  /** The highest TTL tried. */
+  readonly maxHops: number;
+}
+
+/** What the run could learn about where paths break, and what it could not (no privilege). */
+export interface PathDiagnosis {
+  readonly icmpObserver: { readonly on: boolean; readonly why?: string };
+  readonly locate: { readonly on: boolean; readonly why?: string; readonly located: number; readonly skipped: number };
 }
 
 /** A matrix path that this vantage cannot test, and where it could be tested from. */
@@ -97,6 +136,8 @@ export interface Report {
   readonly changes?: ReportChanges;
   /** Set by `preflight`: the local checks before install (ports free, ephemeral range, addresses, firewall). */
   readonly preflight?: PreflightSection;
+  /** Set by `check`: whether the ICMP error observer and `--locate` ran (both need CAP_NET_RAW). */
+  readonly pathDiagnosis?: PathDiagnosis;
 }
 
 export interface ReportChanges {

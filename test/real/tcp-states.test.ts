@@ -105,8 +105,15 @@ describe.skipIf(why !== undefined)(titleWith('TCP states from a vantage namespac
     expect(result('reset', lab.addr('srv', 6))).toMatchObject({ state: 'closed', reason: 'refused' });
   });
 
+  // The socket alone says EHOSTUNREACH for admin-prohibited (Linux folds codes 1, 10 and 13); as
+  // root the ICMP error observer reads the exact code and who sent it.
   it('filtered with the ICMP reason: admin-prohibited and net-unreachable', () => {
-    expect(result('prohibited', lab.addr('srv'))).toMatchObject({ state: 'filtered', reason: 'host-unreachable', attempts: 1 });
+    expect(result('prohibited', lab.addr('srv'))).toMatchObject({
+      state: 'filtered',
+      reason: 'admin-prohibited',
+      attempts: 1,
+      icmp: { type: 3, code: 13, from: lab.addr('srv'), fromTarget: true },
+    });
     expect(result('netUnreachable', lab.addr('srv'))).toMatchObject({ state: 'filtered', reason: 'net-unreachable' });
   });
 

@@ -79,7 +79,7 @@ function quotedEcho(family: IpFamily, original: Buffer): { id: number; seq: numb
   return { id: inner.readUInt16BE(4), seq: inner.readUInt16BE(6), destination };
 }
 
-function ipv4HeaderLength(datagram: Buffer): number | undefined {
+export function ipv4HeaderLength(datagram: Buffer): number | undefined {
   if (datagram.length < 20 || (datagram[0] ?? 0) >> 4 !== 4) return undefined;
   const length = ((datagram[0] ?? 0) & 0x0f) * 4;
   return length >= 20 && datagram.length >= length ? length : undefined;
@@ -104,7 +104,7 @@ export function canonicalIp(address: string): string {
   }
 }
 
-function ipv6Text(bytes: Buffer): string {
+export function ipv6Text(bytes: Buffer): string {
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
   return canonicalIp(groups.join(':'));

@@ -50,7 +50,7 @@ declare module 'raw-socket' {
     readonly AddressFamily: { readonly IPv4: number; readonly IPv6: number };
     readonly Protocol: { readonly None: number; readonly ICMP: number; readonly TCP: number; readonly UDP: number; readonly ICMPv6: number };
     readonly SocketLevel: { readonly SOL_SOCKET: number; readonly IPPROTO_IP: number; readonly IPPROTO_IPV6: number };
-    readonly SocketOption: { readonly SO_RCVBUF: number; readonly SO_SNDBUF: number };
+    readonly SocketOption: { readonly SO_RCVBUF: number; readonly SO_SNDBUF: number; readonly IP_TTL: number; readonly IPV6_UNICAST_HOPS: number };
   };
   export default raw;
   export type { Socket, SocketOptions };
