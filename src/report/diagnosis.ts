@@ -1,4 +1,4 @@
-import type { ProbeResult } from './types.js';
+import type { LoopDelay, ProbeResult } from './types.js';
 
 /**
  * How every format for people words one result. Two pieces, kept apart so that neither repeats
@@ -22,6 +22,25 @@ export function observedState(result: Pick<ProbeResult, 'state' | 'reason' | 'ex
  * the expectation when it is not "open" and the findings that raised the verdict. Untrusted text
  * (a banner, a peer's message) may be inside: each format neutralises it its own way.
  */
-export function diagnosis(result: Pick<ProbeResult, 'message'>): string {
-  return result.message;
+export function diagnosis(result: Pick<ProbeResult, 'message' | 'loopLateMs'>): string {
+  const note = timingNote(result);
+  return note === '' ? result.message : `${result.message} ${note}`;
+}
+
+/**
+ * Said of a result whose timing was taken while the checker's event loop ran late: its time
+ * (and an NTP offset or delay) may be that much too long, a fact about the checker, not the path.
+ */
+export function timingNote(result: Pick<ProbeResult, 'loopLateMs'>): string {
+  if (result.loopLateMs === undefined) return '';
+  return `(timed while the checker was busy: its event loop ran up to ${result.loopLateMs} ms late, so times may be that much too long)`;
+}
+
+/** The run's event-loop delay in one line, for the header of every format for people. */
+export function loopDelayText(delay: LoopDelay): string {
+  const late =
+    delay.lateResults === 0
+      ? `no result timed while it ran ${delay.lateMs} ms late or more`
+      : `${delay.lateResults} result${delay.lateResults === 1 ? '' : 's'} timed while it ran ${delay.lateMs} ms late or more (marked "timed while the checker was busy")`;
+  return `Event loop delay p50 ${delay.p50Ms} ms, p99 ${delay.p99Ms} ms, max ${delay.maxMs} ms; ${late}`;
 }

@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { now } from '../core/clock.js';
+import { ms, now } from '../core/clock.js';
 import { probeFor } from '../../probes/registry.js';
-import type { ProbeFacts, ProbeTarget } from '../core/probe.js';
+import type { PhaseTimings, ProbeFacts, ProbeTarget } from '../core/probe.js';
 import type { RunSettings } from '../core/settings.js';
 import type { PlannedProbe } from '../planner/types.js';
 import { REASONS } from '../../probes/reason-catalogue.js';
@@ -10,6 +10,8 @@ import type { ProbeResult } from '../report/types.js';
 import { judge } from '../verdict/judge.js';
 import { Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
+import { elementKeys } from './elements.js';
+import { LATE_MS, LoopDelayWatch, type LoopDelaySummary } from './loop-delay.js';
 import { schedule } from './scheduler.js';
 
 /** The run settings (src/core/settings.ts, concurrency resolved), and what one run needs besides. */
@@ -29,6 +31,8 @@ export interface RunOutcome {
   readonly results: ProbeResult[];
   /** False when the run was interrupted before every probe finished. */
   readonly complete: boolean;
+  /** How late the event loop ran during the run: how far its timings can be trusted. */
+  readonly loopDelay: LoopDelaySummary;
 }
 
 /**
@@ -45,10 +49,14 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   await Promise.all([...new Set(probes.map((planned) => planned.probe))].map((kind) => probeFor(kind).prepare?.()));
   const deadlines = new Deadlines(settings.timeoutMs, settings.signal);
   const admission = new Admission(settings.concurrency, settings.timeoutMs);
+  // The longest one probe can be timed: every attempt and the pauses between them.
+  const horizonMs = (settings.retries + 1) * (settings.timeoutMs + DATAGRAM_RETRY_SPACING_MS);
+  const loop = new LoopDelayWatch(horizonMs);
   const results: (ProbeResult | undefined)[] = new Array(probes.length);
+  const keys = elementKeys(probes);
   const tasks = probes.map((planned, index) => ({
-    key: planned.target,
-    run: () => runWithRetries(planned, index, results, settings, deadlines, admission),
+    key: keys[index] ?? planned.target,
+    run: () => runWithRetries(planned, index, results, settings, deadlines, admission, loop),
   }));
   try {
     await schedule(
@@ -69,8 +77,9 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   } finally {
     deadlines.dispose();
   }
+  const loopDelay = loop.stop();
   const finished = results.filter((r): r is ProbeResult => r !== undefined);
-  return { results: finished, complete: !settings.signal.aborted && finished.length === probes.length };
+  return { results: finished, complete: !settings.signal.aborted && finished.length === probes.length, loopDelay };
 }
 
 /**
@@ -84,6 +93,7 @@ async function runWithRetries(
   settings: RunOptions,
   deadlines: Deadlines,
   admission: Admission,
+  loop: LoopDelayWatch,
 ): Promise<ProbeResult | undefined> {
   const startedAt = isoNow();
   const target: ProbeTarget =
@@ -92,10 +102,14 @@ async function runWithRetries(
       : { host: planned.target, address: planned.address, port: planned.port, transport: planned.transport, neType: planned.neType };
   let attempts = 0;
   let facts: ProbeFacts;
+  const first = now();
+  // Each attempt's own timings, kept when there was more than one; `timings.total` spans them all.
+  const each: PhaseTimings[] = [];
   for (;;) {
     const began = now();
     attempts++;
     facts = await attempt(planned, target, settings, deadlines);
+    each.push(facts.timings);
     const retryable = REASONS[facts.reason]?.retryable === true;
     const ended = now();
     admission.attempt(ended - began, retryable && facts.state === 'open', !retryable && facts.reason !== 'aborted', ended);
@@ -110,6 +124,9 @@ async function runWithRetries(
   if (settings.log.isLevelEnabled('debug')) {
     settings.log.debug({ probe: planned.id, state: facts.state, reason: facts.reason, verdict }, 'probe finished');
   }
+  const last = now();
+  const late = loop.lateDuring(first, last);
+  if (late >= LATE_MS) loop.countLate();
   const result: ProbeResult = {
     id: planned.id,
     rows: planned.rows,
@@ -126,7 +143,9 @@ async function runWithRetries(
     state: facts.state,
     reason: facts.reason,
     attempts,
-    timings: facts.timings,
+    timings: { ...facts.timings, total: attempts === 1 ? facts.timings.total : ms(last - first) },
+    ...(attempts > 1 ? { attemptTimings: each } : {}),
+    ...(late >= LATE_MS ? { loopLateMs: Math.round(late) } : {}),
     evidence: facts.evidence ?? NO_EVIDENCE,
     findings: facts.findings ?? NO_FINDINGS,
     verdict,
