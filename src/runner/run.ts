@@ -12,6 +12,7 @@ import { Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { elementKeys } from './elements.js';
 import { LATE_MS, LoopDelayWatch, type LoopDelaySummary } from './loop-delay.js';
+import { laneWorthIt, TIMING_KINDS, TimingLane } from './timing-lane.js';
 import { schedule } from './scheduler.js';
 
 /** The run settings (src/core/settings.ts, concurrency resolved), and what one run needs besides. */
@@ -46,7 +47,10 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   // Datagram retries wait on the run signal; thousands at once are expected, not a leak.
   setMaxListeners(0, settings.signal);
   // Libraries load before any deadline starts: the first probes of a kind must not pay for them.
-  await Promise.all([...new Set(probes.map((planned) => planned.probe))].map((kind) => probeFor(kind).prepare?.()));
+  const kinds = new Set(probes.map((planned) => planned.probe));
+  await Promise.all([...kinds].map((kind) => probeFor(kind).prepare?.()));
+  const lane = laneWorthIt(kinds) && TimingLane.available() ? new TimingLane() : undefined;
+  await lane?.ready;
   const deadlines = new Deadlines(settings.timeoutMs, settings.signal);
   const admission = new Admission(settings.concurrency, settings.timeoutMs);
   // The longest one probe can be timed: every attempt and the pauses between them.
@@ -56,7 +60,7 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   const keys = elementKeys(probes);
   const tasks = probes.map((planned, index) => ({
     key: keys[index] ?? planned.target,
-    run: () => runWithRetries(planned, index, results, settings, deadlines, admission, loop),
+    run: () => runWithRetries(planned, index, results, settings, deadlines, admission, loop, lane),
   }));
   try {
     await schedule(
@@ -76,6 +80,7 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
     );
   } finally {
     deadlines.dispose();
+    await lane?.close();
   }
   const loopDelay = loop.stop();
   const finished = results.filter((r): r is ProbeResult => r !== undefined);
@@ -94,6 +99,7 @@ async function runWithRetries(
   deadlines: Deadlines,
   admission: Admission,
   loop: LoopDelayWatch,
+  lane: TimingLane | undefined,
 ): Promise<ProbeResult | undefined> {
   const startedAt = isoNow();
   const target: ProbeTarget =
@@ -108,7 +114,7 @@ async function runWithRetries(
   for (;;) {
     const began = now();
     attempts++;
-    facts = await attempt(planned, target, settings, deadlines);
+    facts = await attempt(planned, target, settings, deadlines, lane);
     each.push(facts.timings);
     const retryable = REASONS[facts.reason]?.retryable === true;
     const ended = now();
@@ -125,7 +131,8 @@ async function runWithRetries(
     settings.log.debug({ probe: planned.id, state: facts.state, reason: facts.reason, verdict }, 'probe finished');
   }
   const last = now();
-  const late = loop.lateDuring(first, last);
+  // A probe timed in the lane's thread was not delayed by this loop.
+  const late = lane !== undefined && TIMING_KINDS.has(planned.probe) ? 0 : loop.lateDuring(first, last);
   if (late >= LATE_MS) loop.countLate();
   const result: ProbeResult = {
     id: planned.id,
@@ -175,18 +182,27 @@ let lastIso = '';
 const NO_EVIDENCE = Object.freeze({});
 const NO_FINDINGS: readonly never[] = Object.freeze([]);
 
-async function attempt(planned: PlannedProbe, target: ProbeTarget, settings: RunOptions, deadlines: Deadlines): Promise<ProbeFacts> {
+async function attempt(
+  planned: PlannedProbe,
+  target: ProbeTarget,
+  settings: RunOptions,
+  deadlines: Deadlines,
+  lane: TimingLane | undefined,
+): Promise<ProbeFacts> {
   const deadline = deadlines.start();
   const started = now();
   try {
-    return await probeFor(planned.probe).run(target, {
+    const ctx = {
       signal: deadline.signal,
       timeoutMs: settings.timeoutMs,
       options: planned.options,
       credentials: planned.credentials,
       maxBytes: settings.maxBytes,
       log: settings.log,
-    });
+    };
+    // Probes whose result is a time run where no other probe's work can delay their timestamps.
+    if (lane !== undefined && TIMING_KINDS.has(planned.probe)) return await lane.run(planned.probe, target, ctx);
+    return await probeFor(planned.probe).run(target, ctx);
   } catch (error) {
     // A probe must never throw; if one does, that is a bug in it, reported as a local error.
     settings.log.error({ probe: planned.id, err: error }, 'probe threw: this is a bug');
