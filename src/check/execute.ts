@@ -23,6 +23,8 @@ export interface CheckOptions {
   readonly onResult?: (result: ProbeResult) => void;
   /** Once nothing is left to start for now (see RunOptions.onDrained). */
   readonly onDrained?: () => void;
+  /** See RunOptions.timingLane. @default true */
+  readonly timingLane?: boolean;
 }
 
 /** Plan, run and assemble the report: the main job, shared by `check`, `demo` and `serve`. */
@@ -43,6 +45,7 @@ export async function executeCheck(options: CheckOptions): Promise<Report> {
     log,
     ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
     ...(options.onDrained === undefined ? {} : { onDrained: options.onDrained }),
+    ...(options.timingLane === undefined ? {} : { timingLane: options.timingLane }),
   });
   const report = buildReport({
     inventory: inventory.source,

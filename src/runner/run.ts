@@ -26,6 +26,11 @@ export interface RunOptions extends RunSettings {
   readonly onResult?: (result: ProbeResult) => void;
   /** Called once nothing is left to start for now (scheduler.ts): the run mostly waits from then on. */
   readonly onDrained?: () => void;
+  /**
+   * Run NTP and plain TCP probes in their own thread when the plan mixes them with other kinds
+   * (./timing-lane.ts). @default true; false only to measure the difference (the benchmark).
+   */
+  readonly timingLane?: boolean;
 }
 
 export interface RunOutcome {
@@ -49,8 +54,7 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   // Libraries load before any deadline starts: the first probes of a kind must not pay for them.
   const kinds = new Set(probes.map((planned) => planned.probe));
   await Promise.all([...kinds].map((kind) => probeFor(kind).prepare?.()));
-  const lane = laneWorthIt(kinds) && TimingLane.available() ? new TimingLane() : undefined;
-  await lane?.ready;
+  const lane = settings.timingLane !== false && laneWorthIt(kinds) && TimingLane.available() ? new TimingLane() : undefined;
   const deadlines = new Deadlines(settings.timeoutMs, settings.signal);
   const admission = new Admission(settings.concurrency, settings.timeoutMs);
   // The longest one probe can be timed: every attempt and the pauses between them.
@@ -63,6 +67,7 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
     run: () => runWithRetries(planned, index, results, settings, deadlines, admission, loop, lane),
   }));
   try {
+    await lane?.ready;
     await schedule(
       tasks,
       {

@@ -67,8 +67,7 @@ export class TimingLane {
     };
     this.#worker.on('error', (error) => fail(`timing thread failed: ${error.message}`));
     this.#worker.on('exit', (code) => fail(`timing thread exited (${code})`));
-    // The thread must never be what keeps the process alive.
-    this.#worker.unref();
+    // Kept referenced (a run awaits its replies) until close(), which the runner always calls.
   }
 
   /** Runs one probe of a TIMING_KINDS kind in the lane, with the caller's deadline. */
