@@ -69,7 +69,7 @@ describe('the timing lane (NTP and TCP connect in a thread of their own)', () =>
     const tcpPort = (server.address() as { port: number }).port;
     const outcome = await runPlan(
       [planned('tcp', 'a', tcpPort), planned('ntp', 'b', ntp.port), planned('ntp', 'c', silent.port), planned('udp', 'd', silent.port)],
-      { ...settings(), timeoutMs: 300 },
+      { ...settings(), timeoutMs: 2000 },
     );
     expect(outcome.complete).toBe(true);
     expect(outcome.results.map((r) => [r.probe, r.state, r.reason])).toEqual([
