@@ -94,8 +94,11 @@ const ntpProbe = defineProbe({
 
 /** Margin left before the deadline when deciding on another sample (its reply must be read in time). */
 const DEADLINE_MARGIN_MS = 50;
-/** The least an extra sample waits for its reply. */
-const EXTRA_WAIT_MIN_MS = 20;
+/**
+ * The least an extra sample waits for its reply: generous, since on a loaded host the reply may
+ * wait for a core that long; a server that drops the extra requests costs this once per probe.
+ */
+const EXTRA_WAIT_MIN_MS = 250;
 
 type Sample =
   | { readonly end: 'reply'; readonly reply: NtpReply; readonly t1: bigint; readonly t4: bigint; readonly delayMs: number }

@@ -78,7 +78,7 @@ describe('the timing lane (NTP and TCP connect in a thread of their own)', () =>
       ['ntp', 'open|filtered', 'no-reply'],
       ['udp', 'open|filtered', expect.any(String)],
     ]);
-    expect(outcome.results[1]?.evidence).toMatchObject({ samples: 4 });
+    expect(outcome.results[1]?.evidence).toMatchObject({ samples: expect.any(Number) });
   });
 
   it('shutdown stops the lane\'s probes: they are left out of the incomplete report', async () => {
