@@ -6,7 +6,9 @@ import { findVantage } from '../src/planner/vantage.js';
 import type { ProbeKind } from '../probes/registry.js';
 import { dropRules, pickFraction } from './fleet.js';
 import { startLabFleet } from './lab-fleet.js';
-import { loadAverage, probeRun, type Wrap } from './measure.js';
+import { BENCH_DIR, loadAverage, probeRun, type Wrap } from './measure.js';
+import { startDaemon } from './netns.js';
+import { addTimingPeers, TIMING_PEERS, TIMING_TCP_PORT, timingFigures, type TimingFigures } from './timing-check.js';
 import type { ProbeRunMetrics } from './probe-run.js';
 
 /**
@@ -33,6 +35,8 @@ export interface FullRun {
   readonly wrong: number;
   readonly simulatorCpuMs: number;
   readonly load: string;
+  /** The timing peers' figures in this run (root only). */
+  readonly timing?: TimingFigures;
 }
 
 export interface KindCost {
@@ -51,6 +55,10 @@ export interface FullSizeResult {
   readonly runs: readonly FullRun[];
   readonly kinds: readonly KindCost[];
   readonly examples: readonly string[];
+  /** The timing peers probed alone (only their NTP and TCP probes), before the full runs. */
+  readonly timingAlone?: readonly TimingFigures[];
+  /** Full runs with the timing lane off, for the comparison (as many as `runs`). */
+  readonly laneOff?: readonly FullRun[];
 }
 
 const VANTAGE = 'psm-server-1';
@@ -63,6 +71,12 @@ export async function runFullSuite(options: FullSuiteOptions, log: (line: string
     const labs = await startLabFleet(size, dir, options.wrap, options.nft !== undefined);
     const labStartMs = performance.now() - started;
     log(`full ${size}: ${labs.daemons.length} lab process(es) ready in ${(labStartMs / 1000).toFixed(1)} s`);
+    // The timing peers bind NTP's port 123: only in the benchmark's own namespace (root).
+    const timingPeers =
+      options.nft === undefined
+        ? undefined
+        : await startDaemon(options.wrap(process.execPath, [path.join(BENCH_DIR, 'timing-peers.js'), String(TIMING_PEERS), '123', String(TIMING_TCP_PORT)]), 60_000);
+    if (timingPeers !== undefined) addTimingPeers(labs.inventory, VANTAGE);
     try {
       const inventory = await loadInventory(labs.inventory, { requireSecrets: false });
       const plan = planChecks(inventory, findVantage(inventory, VANTAGE));
@@ -93,14 +107,28 @@ export async function runFullSuite(options: FullSuiteOptions, log: (line: string
         return wrong;
       };
 
-      const runs: FullRun[] = [];
-      for (let run = 1; run <= options.runs; run++) {
+      const timingAlone: TimingFigures[] = [];
+      const aloneRun = async (): Promise<void> => {
+        if (timingPeers === undefined) return;
+        await probeRun(options.wrap, { inventory: labs.inventory, from: VANTAGE, only: ['ntp', 'tcp'], timeout: `${options.timeoutMs}ms`, retries: '0', report });
+        timingAlone.push(timingFigures(report));
+      };
+      const fullRun = async (label: string, timingLane: boolean): Promise<FullRun> => {
         const load = loadAverage();
         const cpu0 = labs.cpuMs();
-        const measured = await probeRun(options.wrap, { inventory: labs.inventory, from: VANTAGE, timeout: `${options.timeoutMs}ms`, retries: '0', report });
+        const measured = await probeRun(options.wrap, { inventory: labs.inventory, from: VANTAGE, timeout: `${options.timeoutMs}ms`, retries: '0', report, timingLane });
         const wrong = check();
-        runs.push({ ...measured, wrong, simulatorCpuMs: labs.cpuMs() - cpu0, load });
-        log(`full ${size} run ${run}: ${measured.metrics.probes} probes in ${(measured.processWallMs / 1000).toFixed(2)} s, ${wrong} wrong (load ${load})`);
+        const timing = timingPeers === undefined ? {} : { timing: timingFigures(report) };
+        log(`full ${size} ${label}: ${measured.metrics.probes} probes in ${(measured.processWallMs / 1000).toFixed(2)} s, ${wrong} wrong (load ${load})`);
+        return { ...measured, wrong, simulatorCpuMs: labs.cpuMs() - cpu0, load, ...timing };
+      };
+      const runs: FullRun[] = [];
+      const laneOff: FullRun[] = [];
+      // Alone, then with the lane, then without it, in turn: the machine's load drifts over the runs.
+      for (let run = 1; run <= options.runs; run++) {
+        await aloneRun();
+        runs.push(await fullRun(`run ${run}`, true));
+        if (timingPeers !== undefined) laneOff.push(await fullRun(`run ${run}, timing lane off`, false));
       }
 
       const kinds: KindCost[] = [];
@@ -123,8 +151,18 @@ export async function runFullSuite(options: FullSuiteOptions, log: (line: string
           log(`full ${size} ${kind} alone: ${measured.metrics.probes} probes, ${((run.cpuMs * 1000) / Math.max(1, measured.metrics.probes)).toFixed(0)} us prober CPU each`);
         }
       }
-      results.push({ size, labStartMs, probes: plan.probes.length, dropped: droppedProbes, runs, kinds, examples });
+      results.push({
+        size,
+        labStartMs,
+        probes: plan.probes.length,
+        dropped: droppedProbes,
+        runs,
+        kinds,
+        examples,
+        ...(timingPeers === undefined ? {} : { timingAlone, laneOff }),
+      });
     } finally {
+      await timingPeers?.stop();
       await labs.stop();
     }
   }

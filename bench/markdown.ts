@@ -1,4 +1,5 @@
 import type { FullSizeResult } from './full-suite.js';
+import { percentile, TIMING_PEERS, type TimingFigures } from './timing-check.js';
 import type { Machine } from './machine.js';
 import { median, round, seconds } from './measure.js';
 import type { TcpSizeResult } from './tcp-suite.js';
@@ -166,6 +167,7 @@ export function renderResults(r: BenchReport): string {
       );
     }
     out.push('');
+    out.push(...timingTable(r.full));
     const examples = r.full.flatMap((f) => f.examples);
     if (examples.length > 0) out.push('Wrong results seen (first few):', '', ...examples.map((e) => `- ${e}`), '');
     const kinds = r.full.flatMap((f) => f.kinds);
@@ -224,4 +226,40 @@ export function spliceResults(existing: string | undefined, generated: string): 
   const end = existing.indexOf(END);
   if (begin === -1 || end === -1 || end < begin) return `${existing.trimEnd()}\n\n${generated}\n`;
   return existing.slice(0, begin) + generated + existing.slice(end + END.length);
+}
+
+/**
+ * The timing peers' figures (bench/timing-check.ts): what psm-netcheck reports for the same NTP
+ * servers and TCP port alone and inside the full check, with the timing lane and without.
+ */
+function timingTable(full: readonly FullSizeResult[]): string[] {
+  const withTiming = full.filter((f) => f.timingAlone !== undefined && f.timingAlone.length > 0);
+  if (withTiming.length === 0) return [];
+  const out = [
+    `Timings against the benchmark's own peers (${TIMING_PEERS} addresses, each an NTP server on this host's clock and a TCP port that accepts): ` +
+      'what psm-netcheck reports for them alone (only their NTP and TCP probes) and inside the full check, with the timing lane (the default: NTP and ' +
+      'plain TCP probes in a thread of their own) and without it. Target: within 5 ms of alone at p99. All runs pooled; ms.',
+    '',
+    row(['elements', 'run', 'TCP connect p50 / p99', 'NTP |offset| p50 / p99', 'NTP delay p50 / p99', 'results marked late', 'wall s']),
+    row(['---:', '---', '---:', '---:', '---:', '---:', '---:']),
+  ];
+  for (const f of withTiming) {
+    const pooled = (figures: readonly TimingFigures[]): TimingFigures => ({
+      connectMs: figures.flatMap((x) => x.connectMs),
+      ntpOffsetMs: figures.flatMap((x) => x.ntpOffsetMs),
+      ntpDelayMs: figures.flatMap((x) => x.ntpDelayMs),
+      markedLate: sum(figures.map((x) => x.markedLate)),
+    });
+    const pair = (values: readonly number[]): string => `${round(percentile(values, 50), 2)} / ${round(percentile(values, 99), 2)}`;
+    const line = (label: string, figures: TimingFigures, wall: string): string =>
+      row([f.size, label, pair(figures.connectMs), pair(figures.ntpOffsetMs), pair(figures.ntpDelayMs), figures.markedLate, wall]);
+    out.push(line('alone', pooled(f.timingAlone ?? []), '-'));
+    out.push(line('full check, timing lane', pooled(f.runs.flatMap((x) => (x.timing === undefined ? [] : [x.timing]))), seconds(median(f.runs.map((x) => x.processWallMs)))));
+    const off = f.laneOff ?? [];
+    if (off.length > 0) {
+      out.push(line('full check, lane off', pooled(off.flatMap((x) => (x.timing === undefined ? [] : [x.timing]))), seconds(median(off.map((x) => x.processWallMs)))));
+    }
+  }
+  out.push('');
+  return out;
 }

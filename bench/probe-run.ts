@@ -24,6 +24,8 @@ export interface ProbeRunArgs {
   readonly retries?: string;
   readonly concurrency?: string;
   readonly perHost?: string;
+  /** False: NTP and TCP probes stay on the main loop (the timing lane off, for a comparison). */
+  readonly timingLane?: boolean;
   /** Where the JSON report goes; none when absent (the report is still built). */
   readonly report?: string;
 }
@@ -103,6 +105,7 @@ const report = await executeCheck({
   signal: new AbortController().signal,
   log,
   ...(args.only === undefined ? {} : { only: args.only }),
+  ...(args.timingLane === undefined ? {} : { timingLane: args.timingLane }),
   onPlan: (planned) => {
     plan = phase();
     probes = planned.probes.length;

@@ -29,6 +29,8 @@ export interface CheckOptions {
    * neither runs and the report has no pathDiagnosis section (demo, serve).
    */
   readonly pathDiagnosis?: { readonly observer: boolean; readonly locate: LocateSettings };
+  /** See RunOptions.timingLane. @default true */
+  readonly timingLane?: boolean;
 }
 
 /** Plan, run and assemble the report: the main job, shared by `check`, `demo` and `serve`. */
@@ -50,6 +52,7 @@ export async function executeCheck(options: CheckOptions): Promise<Report> {
     log,
     ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
     ...(options.onDrained === undefined ? {} : { onDrained: options.onDrained }),
+    ...(options.timingLane === undefined ? {} : { timingLane: options.timingLane }),
   });
   // UDP and ICMP retries are spaced 1 s apart (src/runner/run.ts): the window of a result's ICMP errors.
   const diagnosed = diagnosis === undefined ? undefined : await diagnosis.finish(ran.results, { timeoutMs: settings.timeoutMs, retrySpacingMs: 1000 });

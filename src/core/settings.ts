@@ -14,7 +14,10 @@ export interface RunSettings {
   readonly retries: number;
   /** Probes in flight at once, all hosts together. @default 0 = sized from the file-descriptor limit */
   readonly concurrency: number;
-  /** Probes in flight at once against one host. @default 4 */
+  /**
+   * Probes in flight at once against one network element: inventory hosts that share an address
+   * are one element, and so are one host's addresses (src/runner/elements.ts). @default 4
+   */
   readonly perHostConcurrency: number;
   /** Byte limit for everything read from one peer in one probe. @default 65536 */
   readonly maxBytes: number;

@@ -31,6 +31,7 @@ export function buildReport(args: {
     vantage: { name: plan.vantage.name, roles: plan.vantage.roles },
     complete: outcome.complete,
     summary: countVerdicts(outcome.results),
+    loopDelay: outcome.loopDelay,
     results: outcome.results,
     notTestable: plan.notTestable,
   };

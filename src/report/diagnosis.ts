@@ -1,5 +1,5 @@
 import { PROHIBITIONS } from '../core/icmp-reasons.js';
-import type { IcmpErrorFact, LocateFact, PathDiagnosis, ProbeResult } from './types.js';
+import type { IcmpErrorFact, LocateFact, LoopDelay, PathDiagnosis, ProbeResult } from './types.js';
 
 /**
  * How every format for people words one result. Two pieces, kept apart so that neither repeats
@@ -36,11 +36,12 @@ function icmpSender(result: Pick<ProbeResult, 'reason' | 'icmp'>): string {
  * silent path stops (`--locate`). Untrusted text (a banner, a peer's message) may be inside: each
  * format neutralises it its own way.
  */
-export function diagnosis(result: Pick<ProbeResult, 'message' | 'locate' | 'icmp'>): string {
+export function diagnosis(result: Pick<ProbeResult, 'message' | 'locate' | 'icmp' | 'loopLateMs'>): string {
   const parts = [result.message];
   if (result.icmp !== undefined) parts.push(icmpText(result.icmp));
   if (result.locate !== undefined) parts.push(locateText(result.locate));
-  return parts.join('; ');
+  const note = timingNote(result);
+  return note === '' ? parts.join('; ') : `${parts.join('; ')} ${note}`;
 }
 
 /** `ICMP type 3 code 13 (admin-prohibited) from router 198.51.100.66`. */
@@ -68,4 +69,22 @@ export function pathDiagnosisNote(section: PathDiagnosis | undefined): string | 
   if (!section.locate.on) off.push(`--locate off (${section.locate.why ?? 'unknown'})`);
   if (section.locate.on && section.locate.skipped > 0) off.push(`--locate skipped ${section.locate.skipped} silent path(s) (cap reached)`);
   return off.length === 0 ? undefined : `${off.join('; ')}: results keep the socket's own classification`;
+}
+
+/**
+ * Said of a result whose timing was taken while the checker's event loop ran late: its time
+ * (and an NTP offset or delay) may be that much too long, a fact about the checker, not the path.
+ */
+export function timingNote(result: Pick<ProbeResult, 'loopLateMs'>): string {
+  if (result.loopLateMs === undefined) return '';
+  return `(timed while the checker was busy: its event loop ran up to ${result.loopLateMs} ms late, so times may be that much too long)`;
+}
+
+/** The run's event-loop delay in one line, for the header of every format for people. */
+export function loopDelayText(delay: LoopDelay): string {
+  const late =
+    delay.lateResults === 0
+      ? `no result timed while it ran ${delay.lateMs} ms late or more`
+      : `${delay.lateResults} result${delay.lateResults === 1 ? '' : 's'} timed while it ran ${delay.lateMs} ms late or more (marked "timed while the checker was busy")`;
+  return `Event loop delay p50 ${delay.p50Ms} ms, p99 ${delay.p99Ms} ms, max ${delay.maxMs} ms; ${late}`;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Verdict } from '../core/model.js';
-import { diagnosis } from './diagnosis.js';
+import { diagnosis, loopDelayText } from './diagnosis.js';
 import { groupBy, groupByPath, pathOf } from './paths.js';
 import { evidenceEntries, formatMs, multiLine, plural, seconds, transportPort } from './text.js';
 import type { ProbeResult, Report } from './types.js';
@@ -76,6 +76,7 @@ function header(report: Report): string {
     ['Duration', `${seconds(report.durationMs)} s`],
     ['Complete', report.complete ? 'yes' : 'no: interrupted before every probe finished'],
     ...pathFacts(report),
+    ...(report.loopDelay === undefined ? [] : [['Timings', loopDelayText(report.loopDelay)] as [string, string]]),
   ];
   const counts = VERDICTS_WORST_FIRST.map(
     (verdict) => `<li class="v-${verdict}">${report.summary[verdict]} ${verdict}</li>`,
@@ -141,7 +142,11 @@ function diagnosisArticle({ result, anchor, path }: Placed): string {
     ['Expected', result.expected],
     ['Path', path.label],
     ['Rows', result.rows.join(', ') || '-'],
-    ['Probe', `${result.probe}, ${plural(result.attempts, 'attempt')}, ${formatMs(result.timings.total)}`],
+    [
+      'Probe',
+      `${result.probe}, ${plural(result.attempts, 'attempt')}, ${formatMs(result.timings.total)}` +
+        (result.attemptTimings === undefined ? '' : ` in all (each: ${result.attemptTimings.map((t) => formatMs(t.total)).join(', ')})`),
+    ],
     ['Id', result.id],
   ];
   const evidence = evidenceEntries(result.evidence);

@@ -1,5 +1,6 @@
 import type { Verdict } from '../core/model.js';
 import { columnWidths, joinCells, pad, truncate, truncateStart, wrap } from './columns.js';
+import { loopDelayText } from './diagnosis.js';
 import type { Painter } from './paint.js';
 import { formatMs, oneLine, plural, seconds } from './text.js';
 import type { PreflightSection, Report, ReportChanges } from './types.js';
@@ -21,6 +22,7 @@ export function header(report: Report, paint: Painter, width: number | undefined
     // The end of a long path is its file name: cut the folders, not the name.
     `${label}${width === undefined ? inventory : truncateStart(inventory, width - label.length)}`,
     fit(`Run ${report.startedAt} -> ${report.finishedAt} (${formatMs(report.durationMs)})`, width),
+    ...(report.loopDelay === undefined ? [] : [fit(loopDelayText(report.loopDelay), width)]),
   ];
 }
 

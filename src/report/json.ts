@@ -1,5 +1,5 @@
 import type { Evidence, Finding, PhaseTimings } from '../core/probe.js';
-import type { IcmpErrorFact, LocateFact, NotTestable, PathDiagnosis, PreflightSection, ProbeResult, Report, ReportChanges } from './types.js';
+import type { IcmpErrorFact, LocateFact, LoopDelay, NotTestable, PathDiagnosis, PreflightSection, ProbeResult, Report, ReportChanges } from './types.js';
 import { compareText } from './verdicts.js';
 import type { TextPiece } from './write-atomic.js';
 
@@ -90,6 +90,7 @@ function canonicalReport(report: Report): Report {
       skip: report.summary.skip,
       total: report.summary.total,
     },
+    ...(report.loopDelay === undefined ? {} : { loopDelay: canonicalLoopDelay(report.loopDelay) }),
     results: report.results.map(canonicalResult),
     notTestable: report.notTestable.map(canonicalNotTestable),
     ...(report.changes === undefined ? {} : { changes: canonicalChanges(report.changes) }),
@@ -132,6 +133,8 @@ function canonicalResult(result: ProbeResult): ProbeResult {
     reason: result.reason,
     attempts: result.attempts,
     timings: canonicalTimings(result.timings),
+    ...(result.attemptTimings === undefined ? {} : { attemptTimings: result.attemptTimings.map(canonicalTimings) }),
+    ...(result.loopLateMs === undefined ? {} : { loopLateMs: result.loopLateMs }),
     evidence: sortedRecord(result.evidence) as Evidence,
     findings: result.findings.map(canonicalFinding),
     verdict: result.verdict,
@@ -169,6 +172,10 @@ function canonicalPathDiagnosis(section: PathDiagnosis): PathDiagnosis {
 function canonicalTimings(timings: PhaseTimings): PhaseTimings {
   const { total, ...phases } = timings;
   return { total, ...sortedRecord(phases) };
+}
+
+function canonicalLoopDelay(delay: LoopDelay): LoopDelay {
+  return { p50Ms: delay.p50Ms, p99Ms: delay.p99Ms, maxMs: delay.maxMs, lateResults: delay.lateResults, lateMs: delay.lateMs };
 }
 
 function canonicalFinding(finding: Finding): Finding {

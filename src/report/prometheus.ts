@@ -73,6 +73,7 @@ export function formatPrometheus(report: Report): string {
       help: 'Paths of the port matrix for this inventory that this vantage cannot test (another vantage can).',
       samples: [[renderLabels([vantage]), report.notTestable.length]],
     },
+    ...loopDelayFamilies(report, vantage),
     {
       name: 'psm_netcheck_run_complete',
       help: '1 when every planned probe finished, 0 when the run was interrupted.',
@@ -134,6 +135,33 @@ function pathFamilies(report: Report, vantage: Label, labelled: ReadonlyMap<Prob
             ]),
           },
         ]),
+  ];
+}
+
+/**
+ * How late the event loop ran during the run (reports of versions before it have none): the
+ * probe durations above include that lateness, so an alert on latency can check these first.
+ */
+function loopDelayFamilies(report: Report, vantage: Label): Family[] {
+  const delay = report.loopDelay;
+  if (delay === undefined) return [];
+  const labels = renderLabels([vantage]);
+  return [
+    {
+      name: 'psm_netcheck_event_loop_delay_p99_seconds',
+      help: "99th percentile of how late the checker's event loop ran during the run, in seconds: probe durations may include it.",
+      samples: [[labels, msToSeconds(delay.p99Ms)]],
+    },
+    {
+      name: 'psm_netcheck_event_loop_delay_max_seconds',
+      help: "Most the checker's event loop ran late during the run, in seconds.",
+      samples: [[labels, msToSeconds(delay.maxMs)]],
+    },
+    {
+      name: 'psm_netcheck_late_timed_results',
+      help: `Results of the run timed while the event loop ran at least ${delay.lateMs} ms late (their durations may be that much too long).`,
+      samples: [[labels, delay.lateResults]],
+    },
   ];
 }
 

@@ -16,7 +16,7 @@ const verdict = z.enum(VERDICTS);
 const count = z.number().int().min(0);
 
 const phaseTimings = z
-  .object({ total: z.number().min(0).describe('Whole probe, milliseconds (monotonic clock)') })
+  .object({ total: z.number().min(0).describe('Whole probe, every attempt, milliseconds (monotonic clock)') })
   .catchall(z.number().min(0))
   .describe('Milliseconds per phase; `total` is always present');
 
@@ -46,7 +46,13 @@ const probeResult = z.object({
   state: z.enum(TRANSPORT_STATES),
   reason: z.string().describe('Reason catalogue code'),
   attempts: count,
-  timings: phaseTimings,
+  timings: phaseTimings.describe('The last attempt\'s phases, milliseconds; `total` spans every attempt and the pauses between them'),
+  attemptTimings: z.array(phaseTimings).optional().describe('Each attempt\'s own timings, oldest first; only when there were several attempts'),
+  loopLateMs: z
+    .number()
+    .min(0)
+    .optional()
+    .describe('How late the checker\'s event loop ran while this probe was timed, ms, when 5 ms or more: the timings may be that much too long'),
   evidence,
   findings: z.array(finding),
   verdict,
@@ -88,6 +94,16 @@ const notTestable = z.object({
   verify: z.string().optional().describe('What would test it, one line; absent when nothing can'),
   testableFrom: z.array(z.string()).describe('Inventory hosts (or roles) from which the path could be tested'),
 });
+
+const loopDelay = z
+  .object({
+    p50Ms: z.number().min(0),
+    p99Ms: z.number().min(0),
+    maxMs: z.number().min(0),
+    lateResults: count.describe('Results timed while the loop ran at least `lateMs` late (they carry `loopLateMs`)'),
+    lateMs: z.number().min(0),
+  })
+  .describe('How late the event loop ran during the run (monitorEventLoopDelay), ms: how far the timings can be trusted');
 
 const reportChanges = z.object({
   previous: z.string().describe('Which report this run was compared with'),
@@ -133,6 +149,7 @@ export const reportSchema = z
     vantage: z.object({ name: z.string(), roles: z.array(role) }),
     complete: z.boolean().describe('False when the run was interrupted before every probe finished'),
     summary: verdictCounts,
+    loopDelay: loopDelay.optional(),
     results: z.array(probeResult),
     notTestable: z.array(notTestable),
     changes: reportChanges.optional(),

@@ -27,7 +27,15 @@ export interface ProbeResult {
   readonly state: TransportState;
   readonly reason: string;
   readonly attempts: number;
+  /** The last attempt's phases; `total` spans every attempt (and the pauses between them). */
   readonly timings: PhaseTimings;
+  /** Each attempt's own timings, oldest first; present only when there were several attempts. */
+  readonly attemptTimings?: readonly PhaseTimings[];
+  /**
+   * How late (ms) the checker's event loop ran while this probe was timed, when at least
+   * LATE_MS (src/runner/loop-delay.ts): its timings may be that much too long. Absent otherwise.
+   */
+  readonly loopLateMs?: number;
   readonly evidence: Evidence;
   readonly findings: readonly Finding[];
   readonly verdict: Verdict;
@@ -130,6 +138,8 @@ export interface Report {
   /** False when the run was interrupted (Ctrl-C, SIGTERM) before every probe finished. */
   readonly complete: boolean;
   readonly summary: VerdictCounts;
+  /** How late the event loop ran during the run (absent in reports of versions before it). */
+  readonly loopDelay?: LoopDelay;
   readonly results: readonly ProbeResult[];
   readonly notTestable: readonly NotTestable[];
   /** Set by `--compare`: what changed since a previous report. */
@@ -138,6 +148,16 @@ export interface Report {
   readonly preflight?: PreflightSection;
   /** Set by `check`: whether the ICMP error observer and `--locate` ran (both need CAP_NET_RAW). */
   readonly pathDiagnosis?: PathDiagnosis;
+}
+
+/** The event loop's delay during a run, in milliseconds beyond its monitor's timer period. */
+export interface LoopDelay {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Results timed while the loop ran at least `lateMs` late (they carry `loopLateMs`). */
+  readonly lateResults: number;
+  readonly lateMs: number;
 }
 
 export interface ReportChanges {

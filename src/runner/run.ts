@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { now } from '../core/clock.js';
+import { ms, now } from '../core/clock.js';
 import { probeFor } from '../../probes/registry.js';
-import type { ProbeFacts, ProbeTarget } from '../core/probe.js';
+import type { PhaseTimings, ProbeFacts, ProbeTarget } from '../core/probe.js';
 import type { RunSettings } from '../core/settings.js';
 import type { PlannedProbe } from '../planner/types.js';
 import { REASONS } from '../../probes/reason-catalogue.js';
@@ -10,6 +10,9 @@ import type { ProbeResult } from '../report/types.js';
 import { judge } from '../verdict/judge.js';
 import { Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
+import { elementKeys } from './elements.js';
+import { LATE_MS, LoopDelayWatch, type LoopDelaySummary } from './loop-delay.js';
+import { laneWorthIt, TIMING_KINDS, TimingLane } from './timing-lane.js';
 import { schedule } from './scheduler.js';
 
 /** The run settings (src/core/settings.ts, concurrency resolved), and what one run needs besides. */
@@ -23,12 +26,19 @@ export interface RunOptions extends RunSettings {
   readonly onResult?: (result: ProbeResult) => void;
   /** Called once nothing is left to start for now (scheduler.ts): the run mostly waits from then on. */
   readonly onDrained?: () => void;
+  /**
+   * Run NTP and plain TCP probes in their own thread when the plan mixes them with other kinds
+   * (./timing-lane.ts). @default true; false only to measure the difference (the benchmark).
+   */
+  readonly timingLane?: boolean;
 }
 
 export interface RunOutcome {
   readonly results: ProbeResult[];
   /** False when the run was interrupted before every probe finished. */
   readonly complete: boolean;
+  /** How late the event loop ran during the run: how far its timings can be trusted. */
+  readonly loopDelay: LoopDelaySummary;
 }
 
 /**
@@ -42,15 +52,22 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   // Datagram retries wait on the run signal; thousands at once are expected, not a leak.
   setMaxListeners(0, settings.signal);
   // Libraries load before any deadline starts: the first probes of a kind must not pay for them.
-  await Promise.all([...new Set(probes.map((planned) => planned.probe))].map((kind) => probeFor(kind).prepare?.()));
+  const kinds = new Set(probes.map((planned) => planned.probe));
+  await Promise.all([...kinds].map((kind) => probeFor(kind).prepare?.()));
+  const lane = settings.timingLane !== false && laneWorthIt(kinds) && TimingLane.available() ? new TimingLane() : undefined;
   const deadlines = new Deadlines(settings.timeoutMs, settings.signal);
   const admission = new Admission(settings.concurrency, settings.timeoutMs);
+  // The longest one probe can be timed: every attempt and the pauses between them.
+  const horizonMs = (settings.retries + 1) * (settings.timeoutMs + DATAGRAM_RETRY_SPACING_MS);
+  const loop = new LoopDelayWatch(horizonMs);
   const results: (ProbeResult | undefined)[] = new Array(probes.length);
+  const keys = elementKeys(probes);
   const tasks = probes.map((planned, index) => ({
-    key: planned.target,
-    run: () => runWithRetries(planned, index, results, settings, deadlines, admission),
+    key: keys[index] ?? planned.target,
+    run: () => runWithRetries(planned, index, results, settings, deadlines, admission, loop, lane),
   }));
   try {
+    await lane?.ready;
     await schedule(
       tasks,
       {
@@ -68,9 +85,11 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
     );
   } finally {
     deadlines.dispose();
+    await lane?.close();
   }
+  const loopDelay = loop.stop();
   const finished = results.filter((r): r is ProbeResult => r !== undefined);
-  return { results: finished, complete: !settings.signal.aborted && finished.length === probes.length };
+  return { results: finished, complete: !settings.signal.aborted && finished.length === probes.length, loopDelay };
 }
 
 /**
@@ -84,6 +103,8 @@ async function runWithRetries(
   settings: RunOptions,
   deadlines: Deadlines,
   admission: Admission,
+  loop: LoopDelayWatch,
+  lane: TimingLane | undefined,
 ): Promise<ProbeResult | undefined> {
   const startedAt = isoNow();
   const target: ProbeTarget =
@@ -92,10 +113,14 @@ async function runWithRetries(
       : { host: planned.target, address: planned.address, port: planned.port, transport: planned.transport, neType: planned.neType };
   let attempts = 0;
   let facts: ProbeFacts;
+  const first = now();
+  // Each attempt's own timings, kept when there was more than one; `timings.total` spans them all.
+  const each: PhaseTimings[] = [];
   for (;;) {
     const began = now();
     attempts++;
-    facts = await attempt(planned, target, settings, deadlines);
+    facts = await attempt(planned, target, settings, deadlines, lane);
+    each.push(facts.timings);
     const retryable = REASONS[facts.reason]?.retryable === true;
     const ended = now();
     admission.attempt(ended - began, retryable && facts.state === 'open', !retryable && facts.reason !== 'aborted', ended);
@@ -110,6 +135,10 @@ async function runWithRetries(
   if (settings.log.isLevelEnabled('debug')) {
     settings.log.debug({ probe: planned.id, state: facts.state, reason: facts.reason, verdict }, 'probe finished');
   }
+  const last = now();
+  // A probe timed in the lane's thread was not delayed by this loop.
+  const late = lane !== undefined && TIMING_KINDS.has(planned.probe) ? 0 : loop.lateDuring(first, last);
+  if (late >= LATE_MS) loop.countLate();
   const result: ProbeResult = {
     id: planned.id,
     rows: planned.rows,
@@ -126,7 +155,9 @@ async function runWithRetries(
     state: facts.state,
     reason: facts.reason,
     attempts,
-    timings: facts.timings,
+    timings: { ...facts.timings, total: attempts === 1 ? facts.timings.total : ms(last - first) },
+    ...(attempts > 1 ? { attemptTimings: each } : {}),
+    ...(late >= LATE_MS ? { loopLateMs: Math.round(late) } : {}),
     evidence: facts.evidence ?? NO_EVIDENCE,
     findings: facts.findings ?? NO_FINDINGS,
     verdict,
@@ -156,18 +187,27 @@ let lastIso = '';
 const NO_EVIDENCE = Object.freeze({});
 const NO_FINDINGS: readonly never[] = Object.freeze([]);
 
-async function attempt(planned: PlannedProbe, target: ProbeTarget, settings: RunOptions, deadlines: Deadlines): Promise<ProbeFacts> {
+async function attempt(
+  planned: PlannedProbe,
+  target: ProbeTarget,
+  settings: RunOptions,
+  deadlines: Deadlines,
+  lane: TimingLane | undefined,
+): Promise<ProbeFacts> {
   const deadline = deadlines.start();
   const started = now();
   try {
-    return await probeFor(planned.probe).run(target, {
+    const ctx = {
       signal: deadline.signal,
       timeoutMs: settings.timeoutMs,
       options: planned.options,
       credentials: planned.credentials,
       maxBytes: settings.maxBytes,
       log: settings.log,
-    });
+    };
+    // Probes whose result is a time run where no other probe's work can delay their timestamps.
+    if (lane !== undefined && TIMING_KINDS.has(planned.probe)) return await lane.run(planned.probe, target, ctx);
+    return await probeFor(planned.probe).run(target, ctx);
   } catch (error) {
     // A probe must never throw; if one does, that is a bug in it, reported as a local error.
     settings.log.error({ probe: planned.id, err: error }, 'probe threw: this is a bug');

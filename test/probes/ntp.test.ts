@@ -84,8 +84,26 @@ describe('ntp probe', () => {
   );
 
   it('a bogus reply first, then the real one', async () => {
-    const facts = await probe({ fault: 'bogus-then-good' });
-    expect(facts).toMatchObject({ reason: 'ntp-synchronized', evidence: { datagramsIgnored: 1 } });
+    const facts = await probe({ fault: 'bogus-then-good' }, 1000, { samples: 1 });
+    expect(facts).toMatchObject({ reason: 'ntp-synchronized', evidence: { datagramsIgnored: 1, samples: 1 } });
+  });
+
+  it('takes four samples and keeps the one with the lowest delay (RFC 5905 clock filter)', async () => {
+    // The first reply is held 300 ms and carries a 10 s offset; the others come at once with none.
+    // Kept by lowest delay, the offset is a later sample's, so the result does not warn.
+    const facts = await probe({ first: { holdMs: 300, offsetMs: 10_000 } }, 3000);
+    expect(facts).toMatchObject({ state: 'open', reason: 'ntp-synchronized', evidence: { samples: 4 } });
+  });
+
+  it('a server that answers only the first request: that sample stands', async () => {
+    const facts = await probe({ answers: 1 }, 1000);
+    expect(facts).toMatchObject({ state: 'open', reason: 'ntp-synchronized', evidence: { samples: 1 } });
+  });
+
+  it('a kiss code ends the sampling at once', async () => {
+    const peer = await server({ stratum: 0, leap: 3, refId: 'RATE' });
+    const facts = await runProbe(ntpProbe, udpTarget(peer.port), { timeoutMs: 1000, options: {} });
+    expect(facts).toMatchObject({ reason: 'kod-rate', evidence: { samples: 1 } });
   });
 
   it('a reply from another source port never reaches the probe', async () => {

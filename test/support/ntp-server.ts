@@ -14,6 +14,10 @@ export interface NtpServerSetup {
   readonly offsetMs?: number;
   /** How to misbehave. */
   readonly fault?: 'truncated' | 'wrong-origin' | 'other-port' | 'zero-transmit' | 'mode-3' | 'bogus-then-good';
+  /** Answer only the first N requests, as a server that drops over-eager clients. */
+  readonly answers?: number;
+  /** The first reply: held this long after its timestamps are taken, and with this offset instead. */
+  readonly first?: { readonly holdMs: number; readonly offsetMs: number };
 }
 
 const NTP_UNIX_OFFSET_S = 2_208_988_800;
@@ -34,9 +38,14 @@ function refIdBytes(refId: string): Buffer {
 }
 
 export function ntpServer(setup: NtpServerSetup = {}, address = '127.0.0.1'): Promise<UdpPeer> {
-  return scriptedUdpPeer((request, { reply, replyFromOtherPort }) => {
+  let requests = 0;
+  return scriptedUdpPeer((request, { reply: send, replyFromOtherPort }) => {
     if (request.length < 48 || ((request[0] ?? 0) & 0x07) !== 3) return;
-    const now = Date.now() + (setup.offsetMs ?? 0);
+    requests++;
+    if (setup.answers !== undefined && requests > setup.answers) return;
+    const first = requests === 1 ? setup.first : undefined;
+    const reply = first === undefined ? send : (packet: Buffer) => void setTimeout(() => send(packet), first.holdMs);
+    const now = Date.now() + (first?.offsetMs ?? setup.offsetMs ?? 0);
     const packet = Buffer.alloc(48);
     packet[0] = ((setup.leap ?? 0) << 6) | (4 << 3) | (setup.fault === 'mode-3' ? 3 : 4);
     packet[1] = setup.stratum ?? 2;

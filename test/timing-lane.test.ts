@@ -1,0 +1,94 @@
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { probeFor, type ProbeKind } from '../probes/registry.js';
+import type { PlannedProbe } from '../src/planner/types.js';
+import type * as RunModule from '../src/runner/run.js';
+import type * as LaneModule from '../src/runner/timing-lane.js';
+import { capturingLogger } from './support/probe-context.js';
+import { ntpServer } from './support/ntp-server.js';
+import { scriptedUdpPeer, type UdpPeer } from './support/udp-peer.js';
+
+// The lane's thread runs compiled JavaScript: these tests use the build (`npm test` builds first),
+// as the CLI tests do. From the TypeScript sources the lane is off (TimingLane.available()).
+const { runPlan } = (await import(new URL('../dist/src/runner/run.js', import.meta.url).href)) as typeof RunModule;
+const { TimingLane, laneWorthIt } = (await import(new URL('../dist/src/runner/timing-lane.js', import.meta.url).href)) as typeof LaneModule;
+
+function planned(kind: ProbeKind, target: string, port: number): PlannedProbe {
+  const transport = probeFor(kind).transport;
+  return {
+    id: `${target}/127.0.0.1/${transport}/${port}/${kind}`,
+    rows: ['test'],
+    tables: [],
+    application: 'test',
+    probe: kind,
+    target,
+    targetRole: 'psm-server',
+    address: '127.0.0.1',
+    transport,
+    port,
+    expected: 'open',
+    options: probeFor(kind).optionsSchema.parse({}),
+    credentials: {},
+  };
+}
+
+const settings = (signal = new AbortController().signal) => ({
+  timeoutMs: 1000,
+  retries: 0,
+  concurrency: 16,
+  perHostConcurrency: 4,
+  maxBytes: 65536,
+  maxRate: 0,
+  source: 'vantage',
+  signal,
+  log: capturingLogger().log,
+});
+
+describe('the timing lane (NTP and TCP connect in a thread of their own)', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()));
+  });
+
+  it('is used only for a plan that mixes timing probes with others, and is built', () => {
+    expect(TimingLane.available()).toBe(true);
+    expect(laneWorthIt(['tcp'])).toBe(false);
+    expect(laneWorthIt(['tcp', 'ntp'])).toBe(false);
+    expect(laneWorthIt(['tcp', 'ssh'])).toBe(true);
+    expect(laneWorthIt(['ssh'])).toBe(false);
+  });
+
+  it('a mixed plan: the lane\'s NTP and TCP results come back as on the main loop, and silence is a timeout', async () => {
+    const server: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const ntp = await ntpServer();
+    closers.push(() => ntp.close());
+    const silent: UdpPeer = await scriptedUdpPeer(() => undefined);
+    closers.push(() => silent.close());
+    const tcpPort = (server.address() as { port: number }).port;
+    const outcome = await runPlan(
+      [planned('tcp', 'a', tcpPort), planned('ntp', 'b', ntp.port), planned('ntp', 'c', silent.port), planned('udp', 'd', silent.port)],
+      { ...settings(), timeoutMs: 2000 },
+    );
+    expect(outcome.complete).toBe(true);
+    expect(outcome.results.map((r) => [r.probe, r.state, r.reason])).toEqual([
+      ['tcp', 'open', 'connected'],
+      ['ntp', 'open', 'ntp-synchronized'],
+      ['ntp', 'open|filtered', 'no-reply'],
+      ['udp', 'open|filtered', expect.any(String)],
+    ]);
+    expect(outcome.results[1]?.evidence).toMatchObject({ samples: expect.any(Number) });
+  });
+
+  it('shutdown stops the lane\'s probes: they are left out of the incomplete report', async () => {
+    const silent: UdpPeer = await scriptedUdpPeer(() => undefined);
+    closers.push(() => silent.close());
+    const controller = new AbortController();
+    const running = runPlan([planned('ntp', 'c', silent.port), planned('udp', 'd', silent.port)], { ...settings(controller.signal), timeoutMs: 5000 });
+    setTimeout(() => controller.abort(), 200);
+    const outcome = await running;
+    expect(outcome.complete).toBe(false);
+    expect(outcome.results).toEqual([]);
+  });
+});
