@@ -1,11 +1,10 @@
-import { extname } from 'node:path';
 import { EXIT, NetcheckError } from '../../core/errors.js';
+import { prepareNamedOutputs, writeNamedOutput } from '../named-outputs.js';
 import { COVERAGE_FORMAT_NAMES, COVERAGE_FORMATS, coverageFormatOfExtension, isCoverageFormat, type CoverageFormatName } from '../../merge/formats.js';
 import { mergeReports, type MergeInput } from '../../merge/merge.js';
 import type { CoverageReport } from '../../merge/types.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogLevel } from '../../log.js';
-import { OutputProblem, resolveOutputTarget, writeAtomically, writeThrough, writeToDescriptor, type OutputTarget } from '../../report/index.js';
 import { readReportFile } from '../../report/read-report.js';
 
 export interface MergeFlags {
@@ -14,12 +13,6 @@ export interface MergeFlags {
   readonly format: CoverageFormatName | 'none';
   readonly verbose?: boolean;
   readonly logLevel: LogLevel;
-}
-
-interface PreparedOutput {
-  readonly format: CoverageFormatName;
-  readonly path: string;
-  readonly target: OutputTarget;
 }
 
 /**
@@ -31,7 +24,7 @@ interface PreparedOutput {
  */
 export async function mergeCommand(files: readonly string[], flags: MergeFlags): Promise<number> {
   const log = createLogger(flags.logLevel);
-  const outputs = await prepareOutputs(flags.output);
+  const outputs = await prepareNamedOutputs(flags.output, { prefix: /^([a-z]+)=(.+)$/, names: COVERAGE_FORMAT_NAMES, isFormat: isCoverageFormat, ofExtension: coverageFormatOfExtension, example: 'json' });
   // Merging sends nothing and logs in nowhere: secrets need not be readable.
   const inventory = await loadInventory(flags.inventory, { requireSecrets: false });
   const inputs: MergeInput[] = [];
@@ -48,14 +41,7 @@ export async function mergeCommand(files: readonly string[], flags: MergeFlags):
 
   const options = { verbose: flags.verbose === true };
   for (const output of outputs) {
-    const text = COVERAGE_FORMATS[output.format].format(merged, options);
-    try {
-      const target = output.target;
-      if (target.mode === 'descriptor') await writeToDescriptor(target.fd, text);
-      else await (target.mode === 'replace' ? writeAtomically(target.path, text) : writeThrough(target.path, text));
-    } catch (error) {
-      throw new NetcheckError('E_OUTPUT', `--output ${output.path}: ${(error as Error).message}`);
-    }
+    await writeNamedOutput(output, COVERAGE_FORMATS[output.format].format(merged, options));
   }
   if (flags.format !== 'none') process.stdout.write(COVERAGE_FORMATS[flags.format].format(merged, options));
   return everyPathSettled(merged) ? EXIT.ok : EXIT.failures;
@@ -67,30 +53,3 @@ export function everyPathSettled(report: CoverageReport): boolean {
   return summary.conflict + summary.fail + summary['not-covered'] + summary.partial === 0;
 }
 
-/** `-o merged.html`, `-o json=/dev/stdout`: each checked before any report is read. */
-async function prepareOutputs(values: readonly string[]): Promise<PreparedOutput[]> {
-  const prepared: PreparedOutput[] = [];
-  for (const value of values) {
-    const match = /^([a-z]+)=(.+)$/.exec(value);
-    let format: CoverageFormatName | undefined;
-    let path = value;
-    if (match !== null) {
-      const [, name = '', rest = ''] = match;
-      if (!isCoverageFormat(name)) {
-        throw new NetcheckError('E_USAGE', `--output ${value}: unknown format "${name}" (known: ${COVERAGE_FORMAT_NAMES.join(', ')})`);
-      }
-      format = name;
-      path = rest;
-    } else {
-      format = coverageFormatOfExtension(extname(value).toLowerCase());
-      if (format === undefined) throw new NetcheckError('E_USAGE', `--output ${value}: cannot tell the format from the extension; write it as json=${value}`);
-    }
-    try {
-      prepared.push({ format, path, target: await resolveOutputTarget(path) });
-    } catch (error) {
-      if (!(error instanceof OutputProblem)) throw error;
-      throw new NetcheckError('E_OUTPUT', `--output ${path}: ${error.message}`);
-    }
-  }
-  return prepared;
-}

@@ -1,8 +1,7 @@
-import { extname } from 'node:path';
-import { EXIT, NetcheckError } from '../../core/errors.js';
+import { EXIT } from '../../core/errors.js';
+import { prepareNamedOutputs, writeNamedOutput } from '../named-outputs.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
-import { OutputProblem, resolveOutputTarget, writeAtomically, writeThrough, writeToDescriptor, type OutputTarget } from '../../report/index.js';
 import { byFamily } from '../../rules/addresses.js';
 import { buildRules } from '../../rules/build.js';
 import { isRulesFormat, RULES_FORMAT_NAMES, RULES_FORMATS, rulesFormatOfExtension, type RulesFormatName } from '../../rules/formats.js';
@@ -17,12 +16,6 @@ export interface RulesFlags {
   readonly logFormat: LogFormat;
 }
 
-interface PreparedOutput {
-  readonly format: RulesFormatName;
-  readonly path: string;
-  readonly target: OutputTarget;
-}
-
 /**
  * `psm-netcheck rules -i INVENTORY`: the firewall change request for the deployment
  * (src/rules/build.ts), as a table for the ticket or a rule set to load. Sends nothing and reads
@@ -30,7 +23,7 @@ interface PreparedOutput {
  */
 export async function rulesCommand(flags: RulesFlags): Promise<number> {
   const log = createLogger(flags.logLevel, flags.logFormat);
-  const outputs = await prepareOutputs(flags.output);
+  const outputs = await prepareNamedOutputs(flags.output, { prefix: /^([a-z0-9]+)=(.+)$/, names: RULES_FORMAT_NAMES, isFormat: isRulesFormat, ofExtension: rulesFormatOfExtension, example: 'csv' });
   const inventory = await loadInventory(flags.inventory, { requireSecrets: false });
   const rules = buildRules(inventory, { perHost: flags.perHost === true, inventoryLabel: flags.inventory });
   log.info(rules.summary, 'rules');
@@ -41,14 +34,7 @@ export async function rulesCommand(flags: RulesFlags): Promise<number> {
   }
 
   for (const output of outputs) {
-    const text = RULES_FORMATS[output.format].format(rules);
-    try {
-      const target = output.target;
-      if (target.mode === 'descriptor') await writeToDescriptor(target.fd, text);
-      else await (target.mode === 'replace' ? writeAtomically(target.path, text) : writeThrough(target.path, text));
-    } catch (error) {
-      throw new NetcheckError('E_OUTPUT', `--output ${output.path}: ${(error as Error).message}`);
-    }
+    await writeNamedOutput(output, RULES_FORMATS[output.format].format(rules));
   }
   if (flags.format !== 'none') process.stdout.write(RULES_FORMATS[flags.format].format(rules));
   return EXIT.ok;
@@ -62,30 +48,3 @@ function dnsNames(rules: RuleSet): string[] {
   return [...names];
 }
 
-/** `-o request.csv`, `-o nft=/etc/nftables.d/psm.conf`: each checked before the inventory is read. */
-async function prepareOutputs(values: readonly string[]): Promise<PreparedOutput[]> {
-  const prepared: PreparedOutput[] = [];
-  for (const value of values) {
-    const match = /^([a-z0-9]+)=(.+)$/.exec(value);
-    let format: RulesFormatName | undefined;
-    let path = value;
-    if (match !== null) {
-      const [, name = '', rest = ''] = match;
-      if (!isRulesFormat(name)) {
-        throw new NetcheckError('E_USAGE', `--output ${value}: unknown format "${name}" (known: ${RULES_FORMAT_NAMES.join(', ')})`);
-      }
-      format = name;
-      path = rest;
-    } else {
-      format = rulesFormatOfExtension(extname(value).toLowerCase());
-      if (format === undefined) throw new NetcheckError('E_USAGE', `--output ${value}: cannot tell the format from the extension; write it as csv=${value}`);
-    }
-    try {
-      prepared.push({ format, path, target: await resolveOutputTarget(path) });
-    } catch (error) {
-      if (!(error instanceof OutputProblem)) throw error;
-      throw new NetcheckError('E_OUTPUT', `--output ${path}: ${(error as Error).message}`);
-    }
-  }
-  return prepared;
-}
