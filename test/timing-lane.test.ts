@@ -78,6 +78,8 @@ describe('the timing lane (NTP and TCP connect in a thread of their own)', () =>
       ['ntp', 'open|filtered', 'no-reply'],
       ['udp', 'open|filtered', expect.any(String)],
     ]);
+    // The report says how many were timed in the lane (the udp probe stays on the main loop).
+    expect(outcome.loopDelay.laneResults).toBe(3);
     expect(outcome.results[1]?.evidence).toMatchObject({ samples: expect.any(Number) });
   });
 

@@ -16,7 +16,8 @@ import { copyInto, fixMtimes, listFiles, reproducibleTarGz, runTool, sha256Lines
  * The tarball `psm-netcheck-VERSION-linux-ARCH.tar.gz` holds one directory:
  *   psm-netcheck            launcher (sh): runs lib/ with bin/node, through any symlink
  *   bin/node                the Node.js 20 runtime that runs this build (a portable build: glibc only)
- *   lib/*.mjs               the application bundled by esbuild, one chunk per lazily loaded part
+ *   lib/*.mjs               the application bundled by esbuild, one chunk per lazily loaded part,
+ *                           and the timing lane's thread (timing-worker.mjs)
  *   lib/native/*.node       the native addons, prebuilt for that runtime
  *   schemas/, inventory.example.yaml, systemd/, README.md, THIRD-PARTY-NOTICES, SHA256SUMS
  * Next to it: SHA256SUMS of the artifacts. Reproducible from the same inputs: entries sorted,
@@ -80,7 +81,7 @@ writeFileSync(
   { mode: 0o644 },
 );
 
-smokeTest(tree);
+smokeTest(tree, bundle.laneWorker);
 writeFileSync(path.join(tree, 'SHA256SUMS'), sha256Lines(tree, listFiles(tree)), { mode: 0o644 });
 await fixMtimes(tree, epoch);
 
@@ -121,15 +122,24 @@ function sourceDateEpoch(): number {
 
 /**
  * Before anything is packed: the launcher runs the bundle with the shipped runtime, with no PATH
- * to another node, and the shipped runtime loads each addon.
+ * to another node, the shipped runtime loads each addon, and the timing lane's thread starts and
+ * says it has loaded its probes (without it a mixed run would time NTP and TCP on the busy loop).
  */
-function smokeTest(dir: string): void {
+function smokeTest(dir: string, laneWorker: string): void {
   const env = { PATH: '/usr/bin:/bin', LANG: 'C' };
   const shown = runTool(path.join(dir, 'psm-netcheck'), ['--version'], { env }).trim();
   if (shown !== version) throw new Error(`the bundled CLI says version "${shown}", expected ${version}`);
   for (const addon of addons) {
     runTool(path.join(dir, 'bin/node'), ['-e', 'process.dlopen({ exports: {} }, process.argv[1])', path.join(dir, 'lib/native', addon.name)], { env });
   }
+  const lane = [
+    "const { Worker } = require('node:worker_threads');",
+    'const worker = new Worker(process.argv[1]);',
+    "const timer = setTimeout(() => { console.error('the timing thread did not say ready'); process.exit(1); }, 20000);",
+    "worker.on('message', (m) => { if (m && m.ready === true) { clearTimeout(timer); void worker.terminate(); } });",
+    "worker.on('error', (e) => { console.error(e); process.exit(1); });",
+  ].join('\n');
+  runTool(path.join(dir, 'bin/node'), ['-e', lane, laneWorker], { env });
 }
 
 /** The RPM License: tag: the distinct licenses inside, Node's MIT among them. */

@@ -48,6 +48,21 @@ const OPTIONAL_ADDONS_LEFT_OUT = ['ssh2/lib/protocol/crypto/build/Release/sshcry
  */
 const LEFT_OUT = ['cpu-features'];
 
+/**
+ * The timing lane (src/runner/timing-lane.ts) starts its thread from `./timing-worker.js` next to
+ * itself. In the release the thread is the entry `timing-worker.mjs` in the same directory as
+ * every chunk (an ES module: lib/ has no package.json saying "type": "module", so a `.js` file
+ * there would be read as CommonJS): the one reference is rewritten, and a source that no longer
+ * holds it fails the build rather than ship a lane that silently stays off.
+ */
+const LANE_WORKER = {
+  entry: 'timing-worker',
+  source: 'src/runner/timing-worker.ts',
+  lane: path.join('src', 'runner', 'timing-lane.ts'),
+  reference: "new URL('./timing-worker.js', import.meta.url)",
+  bundled: "new URL('./timing-worker.mjs', import.meta.url)",
+} as const;
+
 const COMMONJS_GLOBALS = [
   "import { createRequire as __psmCreateRequire } from 'node:module';",
   "import { dirname as __psmDirname } from 'node:path';",
@@ -66,6 +81,8 @@ const SLOPPY_COMMONJS = ['net-snmp'];
 
 export interface BundleResult {
   readonly entry: string;
+  /** The timing lane's thread (src/runner/timing-worker.ts), next to the entry. */
+  readonly laneWorker: string;
   /** What esbuild read, for the notices: the application bundle's inputs and the vendored files'. */
   readonly inputs: readonly string[];
 }
@@ -73,7 +90,9 @@ export interface BundleResult {
 export async function bundleApplication(root: string, outdir: string, version: string, addons: readonly NativeAddon[]): Promise<BundleResult> {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { 'psm-netcheck': 'src/cli/main.ts' },
+    // The timing lane's thread is an entry of its own: node starts it from a file (new Worker),
+    // which esbuild cannot follow from the main entry. Its probes share chunks with the CLI.
+    entryPoints: { 'psm-netcheck': 'src/cli/main.ts', [LANE_WORKER.entry]: LANE_WORKER.source },
     outdir,
     bundle: true,
     splitting: true,
@@ -114,7 +133,7 @@ export async function bundleApplication(root: string, outdir: string, version: s
     });
     inputs.push(...Object.keys(vendor.metafile.inputs));
   }
-  return { entry: path.join(outdir, 'psm-netcheck.mjs'), inputs };
+  return { entry: path.join(outdir, 'psm-netcheck.mjs'), laneWorker: path.join(outdir, `${LANE_WORKER.entry}.mjs`), inputs };
 }
 
 /** Imports of these packages point at their CommonJS bundle in ./vendor/ instead. */
@@ -152,14 +171,6 @@ const CREATE_REQUIRE_CALL = /createRequire\(import\.meta\.url\)\(/g;
  * that, and the release has no node_modules to find the library in; as a plain require() call it
  * is bundled, and esbuild's CommonJS wrapper still runs it only when called.
  */
-/**
- * Sources that look for a file next to themselves and do without it when it is absent, as it is
- * in the bundle: the timing lane's worker script (src/runner/timing-lane.ts checks
- * TimingLane.available(); in the release its probes run on the main loop until the worker is
- * bundled as an entry of its own).
- */
-const LOOKS_FOR_ITS_FILE: ReadonlySet<string> = new Set([path.join('src', 'runner', 'timing-lane.ts')]);
-
 function bundledRequires(root: string): Plugin {
   return {
     name: 'bundled-requires',
@@ -168,10 +179,17 @@ function bundledRequires(root: string): Plugin {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes('import.meta.url')) return undefined;
-        const contents = source.replace(CREATE_REQUIRE_CALL, 'require(');
-        if (contents.includes('import.meta.url') && !LOOKS_FOR_ITS_FILE.has(path.relative(root, args.path))) {
+        let contents = source.replace(CREATE_REQUIRE_CALL, 'require(');
+        const relative = path.relative(root, args.path);
+        if (relative === LANE_WORKER.lane) {
+          if (!contents.includes(LANE_WORKER.reference)) {
+            throw new Error(`${relative} no longer starts its thread with ${LANE_WORKER.reference}: update LANE_WORKER in scripts/release/bundle.ts`);
+          }
+          contents = contents.replace(LANE_WORKER.reference, LANE_WORKER.bundled);
+        }
+        if (contents.replaceAll(LANE_WORKER.bundled, '').includes('import.meta.url')) {
           throw new Error(
-            `${path.relative(root, args.path)} uses import.meta.url in a way the release bundle does not handle ` +
+            `${relative} uses import.meta.url in a way the release bundle does not handle ` +
               '(files are not next to the sources in the release): extend scripts/release/bundle.ts',
           );
         }

@@ -86,5 +86,9 @@ export function loopDelayText(delay: LoopDelay): string {
     delay.lateResults === 0
       ? `no result timed while it ran ${delay.lateMs} ms late or more`
       : `${delay.lateResults} result${delay.lateResults === 1 ? '' : 's'} timed while it ran ${delay.lateMs} ms late or more (marked "timed while the checker was busy")`;
-  return `Event loop delay p50 ${delay.p50Ms} ms, p99 ${delay.p99Ms} ms, max ${delay.maxMs} ms; ${late}`;
+  const lane =
+    delay.laneResults === undefined || delay.laneResults === 0
+      ? ''
+      : `; ${delay.laneResults} NTP and TCP connect result${delay.laneResults === 1 ? '' : 's'} timed in a thread of their own`;
+  return `Event loop delay p50 ${delay.p50Ms} ms, p99 ${delay.p99Ms} ms, max ${delay.maxMs} ms; ${late}${lane}`;
 }

@@ -175,7 +175,14 @@ function canonicalTimings(timings: PhaseTimings): PhaseTimings {
 }
 
 function canonicalLoopDelay(delay: LoopDelay): LoopDelay {
-  return { p50Ms: delay.p50Ms, p99Ms: delay.p99Ms, maxMs: delay.maxMs, lateResults: delay.lateResults, lateMs: delay.lateMs };
+  return {
+    p50Ms: delay.p50Ms,
+    p99Ms: delay.p99Ms,
+    maxMs: delay.maxMs,
+    lateResults: delay.lateResults,
+    lateMs: delay.lateMs,
+    ...(delay.laneResults === undefined ? {} : { laneResults: delay.laneResults }),
+  };
 }
 
 function canonicalFinding(finding: Finding): Finding {

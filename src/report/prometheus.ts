@@ -162,6 +162,15 @@ function loopDelayFamilies(report: Report, vantage: Label): Family[] {
       help: `Results of the run timed while the event loop ran at least ${delay.lateMs} ms late (their durations may be that much too long).`,
       samples: [[labels, delay.lateResults]],
     },
+    ...(delay.laneResults === undefined
+      ? []
+      : [
+          {
+            name: 'psm_netcheck_timing_lane_results',
+            help: "Results of the run timed in the timing lane's own thread (NTP, plain TCP connects), which the event loop's delay does not touch.",
+            samples: [[labels, delay.laneResults]] as Sample[],
+          },
+        ]),
   ];
 }
 

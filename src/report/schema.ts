@@ -102,6 +102,9 @@ const loopDelay = z
     maxMs: z.number().min(0),
     lateResults: count.describe('Results timed while the loop ran at least `lateMs` late (they carry `loopLateMs`)'),
     lateMs: z.number().min(0),
+    laneResults: count
+      .optional()
+      .describe("Results timed in the timing lane's own thread (NTP and plain TCP connects of a run that mixes them with other probes): the loop's delay does not apply to them"),
   })
   .describe('How late the event loop ran during the run (monitorEventLoopDelay), ms: how far the timings can be trusted');
 

@@ -158,6 +158,8 @@ export interface LoopDelay {
   /** Results timed while the loop ran at least `lateMs` late (they carry `loopLateMs`). */
   readonly lateResults: number;
   readonly lateMs: number;
+  /** Results timed in the timing lane's own thread (absent in reports of versions before it). */
+  readonly laneResults?: number;
 }
 
 export interface ReportChanges {

@@ -37,8 +37,11 @@ export interface RunOutcome {
   readonly results: ProbeResult[];
   /** False when the run was interrupted before every probe finished. */
   readonly complete: boolean;
-  /** How late the event loop ran during the run: how far its timings can be trusted. */
-  readonly loopDelay: LoopDelaySummary;
+  /**
+   * How late the event loop ran during the run: how far its timings can be trusted. `laneResults`:
+   * the results timed in the timing lane's thread, to which the loop's delay does not apply.
+   */
+  readonly loopDelay: LoopDelaySummary & { readonly laneResults: number };
 }
 
 /**
@@ -87,8 +90,9 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
     deadlines.dispose();
     await lane?.close();
   }
-  const loopDelay = loop.stop();
   const finished = results.filter((r): r is ProbeResult => r !== undefined);
+  const laneResults = lane === undefined ? 0 : finished.filter((r) => TIMING_KINDS.has(r.probe)).length;
+  const loopDelay = { ...loop.stop(), laneResults };
   return { results: finished, complete: !settings.signal.aborted && finished.length === probes.length, loopDelay };
 }
 

@@ -42,6 +42,7 @@ describe.skipIf(why)(titleWith('release tarball', why), () => {
       'psm-netcheck',
       'bin/node',
       'lib/psm-netcheck.mjs',
+      'lib/timing-worker.mjs',
       'lib/native/raw-socket.node',
       'schemas/inventory.schema.json',
       'schemas/report.schema.json',
@@ -145,6 +146,12 @@ kill -INT "$lab"; wait "$lab" || true
     expect(find('netconf', 'ne-bti7800-6')).toMatchObject({ verdict: 'fail', reason: 'auth-failed' });
     expect(find('snmp-inform', 'noc-1')?.verdict).toBe('pass');
     expect(check.summary.pass).toBeGreaterThan(20);
+    // A mixed run: its NTP and plain TCP probes were timed in the timing lane's thread, which the
+    // release ships as lib/timing-worker.mjs (without it they would run on the busy main loop).
+    const timed = check.results.filter((r) => r.probe === 'tcp' || r.probe === 'ntp');
+    expect(timed.length).toBeGreaterThan(0);
+    expect(check.loopDelay?.laneResults).toBe(timed.length);
+    for (const result of timed) expect(result.reason, result.id).not.toBe('local-error');
     expect(readFileSync(path.join(out, 'check.xml'), 'utf8')).toContain('<testsuites');
     // ICMP: the prebuilt addon as root; the system ping for a user without CAP_NET_RAW.
     const echoes = check.results.filter((r) => r.probe === 'icmp');
