@@ -17,7 +17,7 @@ import type { ExtraPath, Host, Inventory, ResponderSettings } from './types.js';
 import { formatPath, offsetOf, pathAt, type DataPath, type Target } from './yaml-locate.js';
 import { yamlPackage } from './yaml-package.js';
 import { MAX_NESTING, tooDeepAt } from './yaml-nesting.js';
-import { issueMessage, problemsFromZod } from './zod-problems.js';
+import { parseWithProblems } from './zod-problems.js';
 
 export interface LoadOptions {
   /**
@@ -199,12 +199,12 @@ interface Checked {
 /** Every check on the parsed data: schema, references, secrets, the merged probe options. */
 function check(csv: HostsFrom, settings: ParseSettings, where: (path: DataPath) => string): Checked {
   const data = csv.data;
-  const parsed = inventoryFileSchema.safeParse(data, { error: issueMessage, reportInput: true });
+  const parsed = parseWithProblems(inventoryFileSchema, data);
   const secretSource = { env: settings.env ?? process.env, baseDir: settings.baseDir };
   const secrets = resolveUsedSecrets(data, secretSource, settings.requireSecrets ?? true);
   const responder = resolveResponderToken(data, secretSource, settings.requireSecrets ?? true);
   const problems = [
-    ...(parsed.success ? [] : problemsFromZod(inventoryFileSchema, parsed.error.issues)),
+    ...(parsed.success ? [] : parsed.problems),
     ...checkReferences(data, where),
     ...secrets.problems,
     ...responder.problems,

@@ -1,7 +1,7 @@
 import { PROBE_KINDS, PROBES, type ProbeKind } from '../../probes/registry.js';
 import type { Problem } from './problem.js';
 import { isMap, listAt, mapAt, type RawMap } from './raw.js';
-import { issueMessage, problemsFromZod } from './zod-problems.js';
+import { parseWithProblems } from './zod-problems.js';
 
 export type ProbeOptionsByKind = Partial<Record<ProbeKind, Record<string, unknown>>>;
 
@@ -40,9 +40,9 @@ export function checkMergedProbeOptions(data: unknown): Problem[] {
     const merged = mergeProbeOptions(global, own);
     for (const [kind, options] of Object.entries(merged) as [ProbeKind, Record<string, unknown>][]) {
       const schema = PROBES[kind].optionsSchema;
-      const result = schema.safeParse(options, { error: issueMessage, reportInput: true });
+      const result = parseWithProblems(schema, options);
       if (result.success) continue;
-      for (const problem of problemsFromZod(schema, result.error.issues)) {
+      for (const problem of result.problems) {
         const key = problem.path[0];
         const onHost = own[kind] !== undefined && (key === undefined || Object.hasOwn(own[kind], key));
         const base = onHost ? ['hosts', hostIndex, 'probes', kind] : ['probes', kind];

@@ -31,8 +31,8 @@ function expectedKind(expected: string): string {
   }
 }
 
-/** Per-parse error map: the message for issues the schema did not word itself. */
-export const issueMessage: z.core.$ZodErrorMap = (issue) => {
+/** The error map of every parse: the message for issues the schema did not word itself. */
+const issueMessage: z.core.$ZodErrorMap = (issue) => {
   const got = (input: unknown) => (mayQuote(issue.path ?? []) ? `, got ${showValue(input)}` : '');
   switch (issue.code) {
     case 'invalid_type':
@@ -85,47 +85,45 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** The object schema at `path`, following wrappers, lists and records; undefined past a union. */
-function objectAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): z.ZodObject | undefined {
-  let current: z.core.$ZodType | undefined = schema;
-  let index = 0;
-  while (current) {
-    const def = current._zod.def as unknown as Record<string, unknown> & { type: string };
-    if (def.type === 'optional' || def.type === 'default' || def.type === 'prefault' || def.type === 'nullable') {
-      current = def.innerType as z.core.$ZodType;
-    } else if (def.type === 'pipe') {
-      current = def.in as z.core.$ZodType;
-    } else if (index === path.length) {
-      return current instanceof z.ZodObject ? current : undefined;
-    } else if (current instanceof z.ZodObject) {
-      current = (current.shape as Record<PropertyKey, z.core.$ZodType>)[path[index] as PropertyKey];
-      index += 1;
-    } else if (def.type === 'array') {
-      current = def.element as z.core.$ZodType;
-      index += 1;
-    } else if (def.type === 'record') {
-      current = def.valueType as z.core.$ZodType;
-      index += 1;
-    } else {
-      return undefined;
+/** The outcome of one parse: the data, or the problems in the inventory's words. */
+export type ParseOutcome<T> = { readonly success: true; readonly data: T } | { readonly success: false; readonly problems: Problem[] };
+
+/**
+ * Parses `data` with `schema` and words what is wrong. The keys an object knows, for "did you
+ * mean", come from the `unrecognized_keys` issue itself: its public `inst` field (the object
+ * schema that refused the keys) is there when the error map runs, and its `.shape` lists them.
+ * No walk through zod's internal definitions (`_zod.def`), which a minor release may change.
+ */
+export function parseWithProblems<S extends z.ZodType>(schema: S, data: unknown): ParseOutcome<z.output<S>> {
+  const knownKeys = new Map<string, readonly string[]>();
+  const error: z.core.$ZodErrorMap = (issue) => {
+    if (issue.code === 'unrecognized_keys' && issue.inst instanceof z.ZodObject) {
+      knownKeys.set(pathKey(issue.path ?? []), Object.keys(issue.inst.shape));
     }
-  }
-  return undefined;
+    return issueMessage(issue);
+  };
+  const parsed = schema.safeParse(data, { error, reportInput: true });
+  if (parsed.success) return { success: true, data: parsed.data };
+  return { success: false, problems: problemsFromZod(parsed.error.issues, knownKeys) };
 }
 
-function unknownKeyMessage(schema: z.core.$ZodType, objectPath: readonly PropertyKey[], key: string): string {
-  const known = objectAt(schema, objectPath);
-  const suggestion = known ? closest(key, Object.keys(known.shape)) : undefined;
+function pathKey(path: readonly PropertyKey[]): string {
+  return JSON.stringify(path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)));
+}
+
+function unknownKeyMessage(known: readonly string[] | undefined, key: string): string {
+  const suggestion = known ? closest(key, known) : undefined;
   return suggestion ? `unknown key "${key}" (did you mean "${suggestion}"?)` : `unknown key "${key}"`;
 }
 
-/** Issues of `schema.safeParse(..., { error: issueMessage, reportInput: true })` as problems. */
-export function problemsFromZod(schema: z.core.$ZodType, issues: readonly z.core.$ZodIssue[]): Problem[] {
+/** Zod's issues as problems; `knownKeys`: the keys of each object that refused some, by path. */
+function problemsFromZod(issues: readonly z.core.$ZodIssue[], knownKeys: ReadonlyMap<string, readonly string[]>): Problem[] {
   const problems: Problem[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys.get(pathKey(issue.path));
       for (const key of issue.keys) {
-        problems.push({ path: [...issue.path, key], target: 'key', message: unknownKeyMessage(schema, issue.path, key) });
+        problems.push({ path: [...issue.path, key], target: 'key', message: unknownKeyMessage(known, key) });
       }
     } else if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined && issue.path.length > 0) {
       // A missing key: point at the mapping that lacks it.
