@@ -1,4 +1,5 @@
 import {
+  COLLECTION_STYLE,
   EVENT_ID,
   NOT_RESOLVED,
   SCALAR_STYLE,
@@ -25,6 +26,26 @@ export interface FastDocument {
   readonly data: unknown;
   /** 1-based line and column of the top-level `hosts[index]` entry, as `yaml`'s LineCounter gives them. */
   hostPosition(index: number): { readonly line: number; readonly column: number } | undefined;
+  /** Where each top-level section and list item starts: errors are located from it (./window-locate.ts). */
+  readonly layout: Layout;
+}
+
+/** A top-level key of the inventory and, when its value is a block list, where each item starts. */
+export interface Section {
+  readonly key: string;
+  /** Source offset of the key (inside its quotes, if quoted). */
+  readonly keyStart: number;
+  /** Start offset of each item of a block list value (-1: not known); undefined for any other value. */
+  readonly items: readonly number[] | undefined;
+}
+
+export interface Layout {
+  readonly sections: readonly Section[];
+  /**
+   * Whether any part can be read without the rest: a block mapping at the top, with no anchor,
+   * alias or merge key anywhere (which would tie a part to another).
+   */
+  readonly separable: boolean;
 }
 
 /** Thrown from inside the reader when it meets something it does not vouch for. */
@@ -135,11 +156,14 @@ interface Frame {
   key?: string;
   readonly top: boolean;
   readonly hosts: boolean;
+  /** A block list that is a top-level value: the section whose items it records. */
+  readonly section?: { key: string; keyStart: number; items: number[] | undefined };
 }
 
 interface Walk {
   /** Start offset of each `hosts` item that is a mapping; -1 for anything else. */
   readonly hostOffsets: number[];
+  readonly layout: Layout;
 }
 
 /** Checks the event stream for anything the two parsers might read differently. Throws Unsure. */
@@ -150,6 +174,8 @@ function walk(text: string, events: readonly Event[]): Walk {
   let documents = 0;
   let anchoredDepth = 0;
   let aliases = 0;
+  const sections: { key: string; keyStart: number; items: number[] | undefined }[] = [];
+  let separable = true;
 
   const newFrame = (kind: Frame['kind'], anchored: boolean, top: boolean, hosts: boolean): Frame => ({
     kind,
@@ -183,6 +209,7 @@ function walk(text: string, events: readonly Event[]): Walk {
       parent.expectKey = !parent.expectKey;
     }
     if (parent.hosts) hostOffsets.push(event.type === EVENT_ID.MAPPING ? event.start : -1);
+    if (parent.section?.items !== undefined) parent.section.items.push(itemStart(event));
     const isHostsValue = role === 'value' && parent.top && parent.key === 'hosts';
 
     if (event.type === EVENT_ID.ALIAS) {
@@ -190,11 +217,13 @@ function walk(text: string, events: readonly Event[]): Walk {
       // count, which is not worth imitating.
       if (role === 'key' || anchoredDepth > 0) throw new Unsure('alias as a key or inside an anchored node');
       aliases += 1;
+      separable = false;
       if (aliases > MAX_ALIASES) throw new Unsure('too many aliases');
       continue;
     }
     if (event.tagStart !== -1) throw new Unsure('explicit tag');
     const anchored = event.anchorStart !== -1;
+    if (anchored) separable = false;
     if (anchored) {
       const name = text.slice(event.anchorStart, event.anchorEnd);
       if (anchors.has(name)) throw new Unsure(`anchor &${name} defined twice`);
@@ -213,13 +242,17 @@ function walk(text: string, events: readonly Event[]): Walk {
         const value = empty ? '' : text.slice(event.valueStart, event.valueEnd);
         if (value.length > MAX_KEY_LENGTH || value === '__proto__') throw new Unsure('unusual key');
         if (plain && value === '<<') {
+          separable = false;
           parent.merges += 1;
           // Merged `hosts` would have no place of their own; several merges per mapping are rare.
           if (parent.top || parent.merges > 1) throw new Unsure('merge key at the top or repeated');
         } else if (plain && isPlainNonString(value)) {
           throw new Unsure('key that is not a string');
         }
-        if (parent.top) parent.key = value;
+        if (parent.top) {
+          parent.key = value;
+          sections.push({ key: value, keyStart: event.valueStart, items: undefined });
+        }
       } else if (plain && !empty && event.valueEnd - event.valueStart === 2 && text.startsWith('<<', event.valueStart)) {
         throw new Unsure('"<<" as a value');
       }
@@ -230,10 +263,25 @@ function walk(text: string, events: readonly Event[]): Walk {
     if (role === 'key') throw new Unsure('collection as a key');
     if (anchored) anchoredDepth += 1;
     const kind = event.type === EVENT_ID.MAPPING ? 'mapping' : 'sequence';
-    stack.push(newFrame(kind, anchored, role === 'root' && kind === 'mapping', isHostsValue && kind === 'sequence'));
+    if (role === 'root' && (kind !== 'mapping' || event.style !== COLLECTION_STYLE.BLOCK)) separable = false;
+    const frame = newFrame(kind, anchored, role === 'root' && kind === 'mapping', isHostsValue && kind === 'sequence');
+    const section = role === 'value' && parent.top ? sections[sections.length - 1] : undefined;
+    if (section !== undefined && kind === 'sequence' && event.style === COLLECTION_STYLE.BLOCK) {
+      section.items = [];
+      stack.push({ ...frame, section });
+    } else {
+      stack.push(frame);
+    }
   }
   if (documents !== 1) throw new Unsure('no document');
-  return { hostOffsets };
+  return { hostOffsets, layout: { sections, separable } };
+}
+
+/** Where a list item starts: a collection's first character, a scalar's value (-1 when unknown). */
+function itemStart(event: Event): number {
+  if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) return event.start;
+  if (event.type === EVENT_ID.SCALAR && event.anchorStart === -1 && event.tagStart === -1) return event.valueStart;
+  return -1;
 }
 
 /** Line starts of `text` ("\n" ends a line; a lone "\r" never gets this far). */
@@ -262,12 +310,13 @@ export function fastParse(text: string): FastDocument | undefined {
   if (UNUSUAL_TEXT.test(text)) return undefined;
   try {
     const events = parseEvents(text, { maxDepth: MAX_DEPTH });
-    const { hostOffsets } = walk(text, events);
+    const { hostOffsets, layout } = walk(text, events);
     const documents = constructFromEvents(events, { source: text, schema: SCHEMA, maxAliases: MAX_ALIASES });
     if (documents.length !== 1 || documents[0] === null || documents[0] === undefined) return undefined;
     let starts: number[] | undefined;
     return {
       data: documents[0],
+      layout,
       hostPosition(index) {
         const offset = hostOffsets[index];
         if (offset === undefined || offset < 0) return undefined;

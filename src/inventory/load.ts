@@ -14,6 +14,7 @@ import { resolveResponderToken } from './responder-token.js';
 import { DEFAULT_PATH_PROBE, inventoryFileSchema, type InventoryFile } from './schema.js';
 import type { Document } from 'yaml';
 import type { ExtraPath, Host, Inventory, ResponderSettings } from './types.js';
+import { WindowLocator } from './window-locate.js';
 import { formatPath, offsetOf, pathAt, type DataPath, type Target } from './yaml-locate.js';
 import { yamlPackage } from './yaml-package.js';
 import { MAX_NESTING, tooDeepAt } from './yaml-nesting.js';
@@ -32,8 +33,8 @@ export interface LoadOptions {
 
 /**
  * The largest inventory file read: 16 MiB, about 70,000 hosts written one a line, twice the
- * 35,000 measured in docs/benchmarks.md. It bounds the loader's memory (a 16 MiB file with an
- * error late in it costs about 2 GB to locate; see there), and a larger file is not an inventory.
+ * 35,000 measured in docs/benchmarks.md. It bounds the loader's memory (a 16 MiB file with a YAML
+ * syntax error late in it still costs about 2 GB to locate; see there), and a larger file is not an inventory.
  */
 export const INVENTORY_FILE_LIMIT = 16 * 2 ** 20;
 
@@ -81,32 +82,56 @@ function parseWith(text: string, settings: ParseSettings): Inventory {
   return parseFast(text, settings) ?? parseSlow(text, settings);
 }
 
+/** Thrown inside the fast path when a place cannot be found without reading the whole file. */
+class NoWindow extends Error {}
+
 /**
- * The happy path: js-yaml (./fast-parse.ts) and the same checks as the slow path. Any doubt or
- * any problem gives undefined, and the slow path then reads the text again and words the errors:
- * it alone knows where every node is.
+ * The happy path: js-yaml (./fast-parse.ts) and the same checks as the slow path. Problems are
+ * located by reading with `yaml` only the lines around each (./window-locate.ts): the same
+ * file:line:column as the slow path, without its document of the whole file (about 2 GB for an
+ * invalid 16 MiB inventory). Any doubt gives undefined, and the slow path then reads the text
+ * again and has the last word.
  */
 function parseFast(text: string, settings: ParseSettings): Inventory | undefined {
   const doc = fastParse(text);
   if (doc === undefined) return undefined;
+  let issues: InventoryIssue[];
   try {
     const csv = expandHostsFrom(doc.data, settings);
-    const where = (path: DataPath) => {
+    const windows = new WindowLocator(text, doc.layout);
+    const position = (path: DataPath, target: Target) => {
+      const [section, index] = path;
+      const host = target === 'value' && section === 'hosts' && path.length === 2 && typeof index === 'number' ? doc.hostPosition(index) : undefined;
+      const found = host ?? windows.position(path, target);
+      if (found === undefined) throw new NoWindow(`no window for ${formatPath(path)}`);
+      return found;
+    };
+    const where = (path: DataPath, target: Target = 'value') => {
       const inCsv = csv.place(path);
       if (inCsv !== undefined) return `${inCsv.file}:${inCsv.line}:${inCsv.column}`;
-      const [section, index] = path;
-      const position = section === 'hosts' && path.length === 2 && typeof index === 'number' ? doc.hostPosition(index) : undefined;
-      // Only a host's own place is ever needed on success; other places belong to error messages.
-      if (position === undefined) throw new Error(`no fast-path position for ${formatPath(path)}`);
-      return `${settings.label}:${position.line}:${position.column}`;
+      const { line, column } = position(path, target);
+      return `${settings.label}:${line}:${column}`;
     };
     const checked = check(csv, settings, where);
-    if (checked.file === undefined || checked.problems.length > 0 || csv.issues.length > 0) return undefined;
-    return finish(checked.file, csv.data, settings, where, checked);
+    if (checked.file !== undefined && checked.problems.length === 0 && csv.issues.length === 0) {
+      return finish(checked.file, csv.data, settings, where, checked);
+    }
+    issues = [
+      ...checked.problems.map((problem): InventoryIssue => {
+        const inCsv = csv.place(problem.path);
+        // As in the slow path: in a CSV row, the field only.
+        if (inCsv !== undefined) return { ...inCsv, path: formatPath(problem.path.slice(2)), message: problem.message };
+        const { line, column } = position(problem.path, problem.target);
+        return { file: settings.label, line, column, path: formatPath(problem.path), message: problem.message };
+      }),
+      ...csv.issues,
+    ];
   } catch {
     // Whatever went wrong, the slow path reads the text again and has the last word.
     return undefined;
   }
+  if (issues.length === 0) return undefined;
+  throw new InventoryError(sorted(issues));
 }
 
 /** The authority: the `yaml` package's document keeps every node's place, for file:line:column. */
