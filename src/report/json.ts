@@ -175,7 +175,8 @@ function canonicalTimings(timings: PhaseTimings): PhaseTimings {
 }
 
 function canonicalLoopDelay(delay: LoopDelay): LoopDelay {
-  return { p50Ms: delay.p50Ms, p99Ms: delay.p99Ms, maxMs: delay.maxMs, lateResults: delay.lateResults, lateMs: delay.lateMs };
+  const main = { p50Ms: delay.p50Ms, p99Ms: delay.p99Ms, maxMs: delay.maxMs, lateResults: delay.lateResults, lateMs: delay.lateMs };
+  return delay.lane === undefined ? main : { ...main, lane: { p50Ms: delay.lane.p50Ms, p99Ms: delay.lane.p99Ms, maxMs: delay.lane.maxMs } };
 }
 
 function canonicalFinding(finding: Finding): Finding {

@@ -157,6 +157,20 @@ function loopDelayFamilies(report: Report, vantage: Label): Family[] {
       help: "Most the checker's event loop ran late during the run, in seconds.",
       samples: [[labels, msToSeconds(delay.maxMs)]],
     },
+    ...(delay.lane === undefined
+      ? []
+      : [
+          {
+            name: 'psm_netcheck_timing_lane_loop_delay_p99_seconds',
+            help: "99th percentile of how late the timing lane's loop (NTP and TCP probes in a thread of their own) ran during the run, in seconds.",
+            samples: [[labels, msToSeconds(delay.lane.p99Ms)]] as Sample[],
+          },
+          {
+            name: 'psm_netcheck_timing_lane_loop_delay_max_seconds',
+            help: "Most the timing lane's loop ran late during the run, in seconds.",
+            samples: [[labels, msToSeconds(delay.lane.maxMs)]] as Sample[],
+          },
+        ]),
     {
       name: 'psm_netcheck_late_timed_results',
       help: `Results of the run timed while the event loop ran at least ${delay.lateMs} ms late (their durations may be that much too long).`,

@@ -102,6 +102,10 @@ const loopDelay = z
     maxMs: z.number().min(0),
     lateResults: count.describe('Results timed while the loop ran at least `lateMs` late (they carry `loopLateMs`)'),
     lateMs: z.number().min(0),
+    lane: z
+      .object({ p50Ms: z.number().min(0), p99Ms: z.number().min(0), maxMs: z.number().min(0) })
+      .optional()
+      .describe("The timing lane's own loop (NTP and TCP probes in a thread of their own beside other kinds); absent when the run had none"),
   })
   .describe('How late the event loop ran during the run (monitorEventLoopDelay), ms: how far the timings can be trusted');
 

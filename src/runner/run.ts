@@ -66,6 +66,7 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
     key: keys[index] ?? planned.target,
     run: () => runWithRetries(planned, index, results, settings, deadlines, admission, loop, lane),
   }));
+  let laneDelay: LoopDelaySummary | undefined;
   try {
     await lane?.ready;
     await schedule(
@@ -85,9 +86,10 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
     );
   } finally {
     deadlines.dispose();
-    await lane?.close();
+    laneDelay = await lane?.close();
   }
-  const loopDelay = loop.stop();
+  const main = loop.stop();
+  const loopDelay = laneDelay === undefined ? main : { ...main, lane: { p50Ms: laneDelay.p50Ms, p99Ms: laneDelay.p99Ms, maxMs: laneDelay.maxMs } };
   const finished = results.filter((r): r is ProbeResult => r !== undefined);
   return { results: finished, complete: !settings.signal.aborted && finished.length === probes.length, loopDelay };
 }
@@ -116,10 +118,12 @@ async function runWithRetries(
   const first = now();
   // Each attempt's own timings, kept when there was more than one; `timings.total` spans them all.
   const each: PhaseTimings[] = [];
+  // How late the lane's own loop ran while it timed this probe's attempts (lane probes only).
+  const laneLate = { ms: 0 };
   for (;;) {
     const began = now();
     attempts++;
-    facts = await attempt(planned, target, settings, deadlines, lane);
+    facts = await attempt(planned, target, settings, deadlines, lane, laneLate);
     each.push(facts.timings);
     const retryable = REASONS[facts.reason]?.retryable === true;
     const ended = now();
@@ -136,8 +140,8 @@ async function runWithRetries(
     settings.log.debug({ probe: planned.id, state: facts.state, reason: facts.reason, verdict }, 'probe finished');
   }
   const last = now();
-  // A probe timed in the lane's thread was not delayed by this loop.
-  const late = lane !== undefined && TIMING_KINDS.has(planned.probe) ? 0 : loop.lateDuring(first, last);
+  // A probe timed in the lane's thread was not delayed by this loop, only by the lane's own.
+  const late = lane !== undefined && TIMING_KINDS.has(planned.probe) ? laneLate.ms : loop.lateDuring(first, last);
   if (late >= LATE_MS) loop.countLate();
   const result: ProbeResult = {
     id: planned.id,
@@ -193,6 +197,7 @@ async function attempt(
   settings: RunOptions,
   deadlines: Deadlines,
   lane: TimingLane | undefined,
+  laneLate: { ms: number },
 ): Promise<ProbeFacts> {
   const deadline = deadlines.start();
   const started = now();
@@ -206,7 +211,11 @@ async function attempt(
       log: settings.log,
     };
     // Probes whose result is a time run where no other probe's work can delay their timestamps.
-    if (lane !== undefined && TIMING_KINDS.has(planned.probe)) return await lane.run(planned.probe, target, ctx);
+    if (lane !== undefined && TIMING_KINDS.has(planned.probe)) {
+      const outcome = await lane.run(planned.probe, target, ctx);
+      laneLate.ms = Math.max(laneLate.ms, outcome.loopLateMs ?? 0);
+      return outcome.facts;
+    }
     return await probeFor(planned.probe).run(target, ctx);
   } catch (error) {
     // A probe must never throw; if one does, that is a bug in it, reported as a local error.

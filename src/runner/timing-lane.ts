@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { abortKind } from '../core/abort.js';
 import type { ProbeContext, ProbeFacts, ProbeTarget } from '../core/probe.js';
 import type { ProbeKind } from '../../probes/registry.js';
-import type { LaneMessage, LaneReady, LaneReply, LaneRequest } from './timing-worker.js';
+import type { LoopDelaySummary } from './loop-delay.js';
+import type { LaneMessage, LaneReady, LaneReply, LaneRequest, LaneStopped } from './timing-worker.js';
 
 /**
  * Probes whose result is a time: an NTP server's offset and delay, a plain TCP connect. In a
@@ -31,6 +32,14 @@ export function laneWorthIt(kinds: Iterable<string>): boolean {
 }
 
 const WORKER = new URL('./timing-worker.js', import.meta.url);
+/** How long close() waits for the thread's loop figures before it ends the thread without them. */
+const STOP_WAIT_MS = 1000;
+
+/** A lane probe's facts, and how late the lane's own loop ran while it was timed (when it did). */
+export interface LaneOutcome {
+  readonly facts: ProbeFacts;
+  readonly loopLateMs?: number;
+}
 
 export class TimingLane {
   /**
@@ -42,7 +51,8 @@ export class TimingLane {
   }
 
   readonly #worker: Worker;
-  readonly #pending = new Map<number, (facts: ProbeFacts) => void>();
+  readonly #pending = new Map<number, (outcome: LaneOutcome) => void>();
+  #stopped: ((summary: LoopDelaySummary) => void) | undefined;
   #next = 0;
   #broken: string | undefined;
   /** Resolves once the thread has loaded its probes (or failed): no probe's deadline starts before. */
@@ -52,17 +62,18 @@ export class TimingLane {
     this.#worker = new Worker(WORKER);
     let loaded = (): void => undefined;
     this.ready = new Promise((resolve) => (loaded = resolve));
-    this.#worker.on('message', (reply: LaneReply | LaneReady) => {
+    this.#worker.on('message', (reply: LaneReply | LaneReady | LaneStopped) => {
       if ('ready' in reply) return loaded();
+      if ('stopped' in reply) return this.#stopped?.(reply.stopped);
       const resolve = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
-      resolve?.(reply.facts);
+      resolve?.(reply.loopLateMs === undefined ? { facts: reply.facts } : { facts: reply.facts, loopLateMs: reply.loopLateMs });
     });
     // A thread that fails takes its probes with it: each becomes a local error, never a hang.
     const fail = (why: string): void => {
       this.#broken = why;
       loaded();
-      for (const resolve of this.#pending.values()) resolve(laneFailure(why));
+      for (const resolve of this.#pending.values()) resolve({ facts: laneFailure(why) });
       this.#pending.clear();
     };
     this.#worker.on('error', (error) => fail(`timing thread failed: ${error.message}`));
@@ -71,18 +82,18 @@ export class TimingLane {
   }
 
   /** Runs one probe of a TIMING_KINDS kind in the lane, with the caller's deadline. */
-  run(kind: ProbeKind, target: ProbeTarget, ctx: ProbeContext<unknown>): Promise<ProbeFacts> {
-    if (this.#broken !== undefined) return Promise.resolve(laneFailure(this.#broken));
+  run(kind: ProbeKind, target: ProbeTarget, ctx: ProbeContext<unknown>): Promise<LaneOutcome> {
+    if (this.#broken !== undefined) return Promise.resolve({ facts: laneFailure(this.#broken) });
     const id = this.#next++;
     const request: LaneRequest = { id, kind, target, options: ctx.options, timeoutMs: ctx.timeoutMs, maxBytes: ctx.maxBytes };
-    return new Promise<ProbeFacts>((resolve) => {
+    return new Promise<LaneOutcome>((resolve) => {
       const onAbort = (): void => {
         const message: LaneMessage = { abort: id, timeout: abortKind(ctx.signal) === 'timeout', timeoutMs: ctx.timeoutMs };
         this.#worker.postMessage(message);
       };
-      this.#pending.set(id, (facts) => {
+      this.#pending.set(id, (outcome) => {
         ctx.signal.removeEventListener('abort', onAbort);
-        resolve(facts);
+        resolve(outcome);
       });
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       const message: LaneMessage = { run: request };
@@ -91,8 +102,28 @@ export class TimingLane {
     });
   }
 
-  async close(): Promise<void> {
+  /** Blocks the lane's loop for `ms` (tests: the lane's own lateness mark). */
+  stall(ms: number): void {
+    const message: LaneMessage = { stall: ms };
+    this.#worker.postMessage(message);
+  }
+
+  /** Ends the thread; resolves its loop's delay during the run (undefined when it failed or did not answer). */
+  async close(): Promise<LoopDelaySummary | undefined> {
+    let summary: LoopDelaySummary | undefined;
+    if (this.#broken === undefined) {
+      summary = await new Promise<LoopDelaySummary | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), STOP_WAIT_MS);
+        this.#stopped = (stopped) => {
+          clearTimeout(timer);
+          resolve(stopped);
+        };
+        const message: LaneMessage = { stop: true };
+        this.#worker.postMessage(message);
+      });
+    }
     await this.#worker.terminate();
+    return summary;
   }
 }
 
