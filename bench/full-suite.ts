@@ -138,7 +138,10 @@ export async function runFullSuite(options: FullSuiteOptions, log: (line: string
         await settle();
         const load = loadAverage();
         const cpu0 = labs.cpuMs();
-        const measured = await probeRun(options.wrap, { inventory: labs.inventory, from: VANTAGE, timeout: `${options.timeoutMs}ms`, retries: '0', report, timingLane });
+        // PSM_BENCH_CPU_PROF=DIR: a V8 CPU profile of each full check's prober, for `node --cpu-prof` analysis.
+        const profile = process.env.PSM_BENCH_CPU_PROF;
+        const flags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+        const measured = await probeRun(options.wrap, { inventory: labs.inventory, from: VANTAGE, timeout: `${options.timeoutMs}ms`, retries: '0', report, timingLane }, flags);
         const wrong = check();
         const timing = timingPeers === undefined ? {} : { timing: timingFigures(report) };
         log(`full ${size} ${label}: ${measured.metrics.probes} probes in ${(measured.processWallMs / 1000).toFixed(2)} s, ${wrong} wrong (load ${load})`);

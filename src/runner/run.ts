@@ -12,7 +12,7 @@ import { Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { elementKeys } from './elements.js';
 import { LATE_MS, LoopDelayWatch, type LoopDelaySummary } from './loop-delay.js';
-import { laneWorthIt, TIMING_KINDS, TimingLane } from './timing-lane.js';
+import { ECHO_KINDS, laneWorthIt, TIMING_KINDS, TimingLane } from './timing-lane.js';
 import { schedule } from './scheduler.js';
 
 /** The run settings (src/core/settings.ts, concurrency resolved), and what one run needs besides. */
@@ -41,6 +41,19 @@ export interface RunOutcome {
   readonly loopDelay: LoopDelaySummary;
 }
 
+/** The run's lanes (./timing-lane.ts): NTP and TCP in a thread, ICMP echo in a process; each only in a mixed run. */
+interface Lanes {
+  readonly timing: TimingLane | undefined;
+  readonly echo: TimingLane | undefined;
+}
+
+/** The lane a probe of `kind` runs in, if any. */
+function laneOf(kind: string, lanes: Lanes): TimingLane | undefined {
+  if (TIMING_KINDS.has(kind)) return lanes.timing;
+  if (ECHO_KINDS.has(kind)) return lanes.echo;
+  return undefined;
+}
+
 /**
  * UDP and ICMP retries wait this long after the previous attempt began: Linux rate-limits ICMP
  * errors to one per second per destination, so a quicker retry could miss "port unreachable".
@@ -54,7 +67,11 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   // Libraries load before any deadline starts: the first probes of a kind must not pay for them.
   const kinds = new Set(probes.map((planned) => planned.probe));
   await Promise.all([...kinds].map((kind) => probeFor(kind).prepare?.()));
-  const lane = settings.timingLane !== false && laneWorthIt(kinds) && TimingLane.available() ? new TimingLane() : undefined;
+  const lanesOn = settings.timingLane !== false && TimingLane.available();
+  const lanes: Lanes = {
+    timing: lanesOn && laneWorthIt(kinds) ? new TimingLane('thread') : undefined,
+    echo: lanesOn && laneWorthIt(kinds, ECHO_KINDS) ? new TimingLane('process') : undefined,
+  };
   const deadlines = new Deadlines(settings.timeoutMs, settings.signal);
   const admission = new Admission(settings.concurrency, settings.timeoutMs);
   // The longest one probe can be timed: every attempt and the pauses between them.
@@ -64,11 +81,11 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   const keys = elementKeys(probes);
   const tasks = probes.map((planned, index) => ({
     key: keys[index] ?? planned.target,
-    run: () => runWithRetries(planned, index, results, settings, deadlines, admission, loop, lane),
+    run: () => runWithRetries(planned, index, results, settings, deadlines, admission, loop, lanes),
   }));
-  let laneDelay: LoopDelaySummary | undefined;
+  let laneDelays: (LoopDelaySummary | undefined)[] = [];
   try {
-    await lane?.ready;
+    await Promise.all([lanes.timing?.ready, lanes.echo?.ready]);
     await schedule(
       tasks,
       {
@@ -86,10 +103,14 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
     );
   } finally {
     deadlines.dispose();
-    laneDelay = await lane?.close();
+    laneDelays = await Promise.all([lanes.timing?.close(), lanes.echo?.close()]);
   }
   const main = loop.stop();
-  const loopDelay = laneDelay === undefined ? main : { ...main, lane: { p50Ms: laneDelay.p50Ms, p99Ms: laneDelay.p99Ms, maxMs: laneDelay.maxMs } };
+  // The lanes' loops in one figure, the worst of each (a reader needs to know how far to trust them).
+  const laneFigures = laneDelays.filter((d): d is LoopDelaySummary => d !== undefined);
+  const worst = (pick: (d: LoopDelaySummary) => number): number => Math.max(...laneFigures.map(pick));
+  const loopDelay =
+    laneFigures.length === 0 ? main : { ...main, lane: { p50Ms: worst((d) => d.p50Ms), p99Ms: worst((d) => d.p99Ms), maxMs: worst((d) => d.maxMs) } };
   const finished = results.filter((r): r is ProbeResult => r !== undefined);
   return { results: finished, complete: !settings.signal.aborted && finished.length === probes.length, loopDelay };
 }
@@ -106,8 +127,9 @@ async function runWithRetries(
   deadlines: Deadlines,
   admission: Admission,
   loop: LoopDelayWatch,
-  lane: TimingLane | undefined,
+  lanes: Lanes,
 ): Promise<ProbeResult | undefined> {
+  const lane = laneOf(planned.probe, lanes);
   const startedAt = isoNow();
   const target: ProbeTarget =
     planned.neType === undefined
@@ -141,7 +163,7 @@ async function runWithRetries(
   }
   const last = now();
   // A probe timed in the lane's thread was not delayed by this loop, only by the lane's own.
-  const late = lane !== undefined && TIMING_KINDS.has(planned.probe) ? laneLate.ms : loop.lateDuring(first, last);
+  const late = lane !== undefined ? laneLate.ms : loop.lateDuring(first, last);
   if (late >= LATE_MS) loop.countLate();
   const result: ProbeResult = {
     id: planned.id,
@@ -211,7 +233,7 @@ async function attempt(
       log: settings.log,
     };
     // Probes whose result is a time run where no other probe's work can delay their timestamps.
-    if (lane !== undefined && TIMING_KINDS.has(planned.probe)) {
+    if (lane !== undefined) {
       const outcome = await lane.run(planned.probe, target, ctx);
       laneLate.ms = Math.max(laneLate.ms, outcome.loopLateMs ?? 0);
       return outcome.facts;

@@ -1,3 +1,4 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -17,18 +18,73 @@ import type { LaneMessage, LaneReady, LaneReply, LaneRequest, LaneStopped } from
 export const TIMING_KINDS: ReadonlySet<string> = new Set<ProbeKind>(['ntp', 'tcp']);
 
 /**
- * Whether a plan gains from the lane: only when it mixes timing kinds with others. A plan of
- * timing kinds alone (the TCP sweep) keeps them on the main loop, which then does nothing else
+ * ICMP echo, in a process of its own (the *echo lane*). raw-socket, the echo's native addon, is
+ * not context-aware: it loads in one thread per process only (a second thread fails with "Module
+ * did not self-register", and a thread that loaded it crashes the process when it ends), and the
+ * main thread loads it for the ICMP error observer. On the main loop, raw-socket sends one queued
+ * datagram and reads one per turn of the loop, so during a full check, whose turns last
+ * milliseconds, a thousand pings outlast their deadline and are reported as false timeouts
+ * (docs/benchmarks.md, "Honest timings"). A child process has a loop of its own for them.
+ */
+export const ECHO_KINDS: ReadonlySet<string> = new Set<ProbeKind>(['icmp']);
+
+/**
+ * Whether a plan gains from a lane of `lanes` kinds: only when it mixes them with others. A plan
+ * of those kinds alone (the TCP sweep) keeps them on the main loop, which then does nothing else
  * either, and saves the messages between threads.
  */
-export function laneWorthIt(kinds: Iterable<string>): boolean {
-  let timing = false;
+export function laneWorthIt(kinds: Iterable<string>, lanes: ReadonlySet<string> = TIMING_KINDS): boolean {
+  let mine = false;
   let other = false;
   for (const kind of kinds) {
-    if (TIMING_KINDS.has(kind)) timing = true;
+    if (lanes.has(kind)) mine = true;
     else other = true;
   }
-  return timing && other;
+  return mine && other;
+}
+
+/** A lane's host, thread or child process, seen through the few calls the lane makes. */
+interface LaneHost {
+  post(message: LaneMessage): void;
+  on(event: 'message', listener: (reply: LaneReply | LaneReady | LaneStopped) => void): void;
+  onFailure(listener: (why: string) => void): void;
+  end(): Promise<void>;
+}
+
+function threadHost(): LaneHost {
+  const worker = new Worker(WORKER);
+  return {
+    post: (message) => worker.postMessage(message),
+    on: (event, listener) => worker.on(event, listener),
+    onFailure: (listener) => {
+      worker.on('error', (error) => listener(`timing thread failed: ${error.message}`));
+      worker.on('exit', (code) => listener(`timing thread exited (${code})`));
+    },
+    end: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+function processHost(): LaneHost {
+  // The child's own output would interleave with the report on stdout: only its errors pass.
+  const child: ChildProcess = fork(fileURLToPath(WORKER), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return {
+    post: (message) => {
+      if (child.connected) child.send(message);
+    },
+    on: (event, listener) => child.on(event, listener as (reply: unknown) => void),
+    onFailure: (listener) => {
+      child.on('error', (error) => listener(`echo process failed: ${error.message}`));
+      child.on('exit', (code, signal) => listener(`echo process exited (${signal ?? code ?? '?'})`));
+    },
+    end: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
 }
 
 const WORKER = new URL('./timing-worker.js', import.meta.url);
@@ -50,7 +106,7 @@ export class TimingLane {
     return existsSync(fileURLToPath(WORKER));
   }
 
-  readonly #worker: Worker;
+  readonly #worker: LaneHost;
   readonly #pending = new Map<number, (outcome: LaneOutcome) => void>();
   #stopped: ((summary: LoopDelaySummary) => void) | undefined;
   #next = 0;
@@ -58,8 +114,9 @@ export class TimingLane {
   /** Resolves once the thread has loaded its probes (or failed): no probe's deadline starts before. */
   readonly ready: Promise<void>;
 
-  constructor() {
-    this.#worker = new Worker(WORKER);
+  /** `thread`: the timing lane (TIMING_KINDS); `process`: the echo lane (ECHO_KINDS). */
+  constructor(host: 'thread' | 'process' = 'thread') {
+    this.#worker = host === 'thread' ? threadHost() : processHost();
     let loaded = (): void => undefined;
     this.ready = new Promise((resolve) => (loaded = resolve));
     this.#worker.on('message', (reply: LaneReply | LaneReady | LaneStopped) => {
@@ -76,8 +133,7 @@ export class TimingLane {
       for (const resolve of this.#pending.values()) resolve({ facts: laneFailure(why) });
       this.#pending.clear();
     };
-    this.#worker.on('error', (error) => fail(`timing thread failed: ${error.message}`));
-    this.#worker.on('exit', (code) => fail(`timing thread exited (${code})`));
+    this.#worker.onFailure(fail);
     // Kept referenced (a run awaits its replies) until close(), which the runner always calls.
   }
 
@@ -89,7 +145,7 @@ export class TimingLane {
     return new Promise<LaneOutcome>((resolve) => {
       const onAbort = (): void => {
         const message: LaneMessage = { abort: id, timeout: abortKind(ctx.signal) === 'timeout', timeoutMs: ctx.timeoutMs };
-        this.#worker.postMessage(message);
+        this.#worker.post(message);
       };
       this.#pending.set(id, (outcome) => {
         ctx.signal.removeEventListener('abort', onAbort);
@@ -97,7 +153,7 @@ export class TimingLane {
       });
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       const message: LaneMessage = { run: request };
-      this.#worker.postMessage(message);
+      this.#worker.post(message);
       if (ctx.signal.aborted) onAbort();
     });
   }
@@ -105,7 +161,7 @@ export class TimingLane {
   /** Blocks the lane's loop for `ms` (tests: the lane's own lateness mark). */
   stall(ms: number): void {
     const message: LaneMessage = { stall: ms };
-    this.#worker.postMessage(message);
+    this.#worker.post(message);
   }
 
   /** Ends the thread; resolves its loop's delay during the run (undefined when it failed or did not answer). */
@@ -119,10 +175,10 @@ export class TimingLane {
           resolve(stopped);
         };
         const message: LaneMessage = { stop: true };
-        this.#worker.postMessage(message);
+        this.#worker.post(message);
       });
     }
-    await this.#worker.terminate();
+    await this.#worker.end();
     return summary;
   }
 }

@@ -9,7 +9,8 @@ import { now } from '../core/clock.js';
 /**
  * The timing lane's thread (./timing-lane.ts): runs the probes whose result is a time (NTP's
  * offset and delay, a plain TCP connect) in an event loop that nothing else uses, so their
- * timestamps are taken when the packets arrive and not after other probes' work.
+ * timestamps are taken when the packets arrive and not after other probes' work. The same script
+ * is the echo lane's child process (ICMP echo, whose native addon loads in one thread per process).
  */
 
 export interface LaneRequest {
@@ -42,7 +43,17 @@ export interface LaneReply {
 // The lane's probes log nothing (their facts come back whole); a logger the probes can call.
 const log = pino({ level: 'silent' });
 const running = new Map<number, AbortController>();
-const port = parentPort;
+/** A thread's port (the timing lane), or the IPC channel of a child process (the echo lane). */
+const port: { on(event: 'message', listener: (message: LaneMessage) => void): void; postMessage(message: unknown): void } | undefined =
+  parentPort ??
+  (process.send === undefined
+    ? undefined
+    : {
+        on: (event, listener) => process.on(event, listener as (message: unknown) => void),
+        postMessage: (message) => process.send?.(message),
+      });
+// The echo lane's process ends with its parent's channel (the run's end, or the parent's death).
+if (parentPort === null && process.send !== undefined) process.on('disconnect', () => process.exit(0));
 /**
  * This thread's loop is watched like the main one (./loop-delay.ts): it does nothing but the
  * lane's probes, but it shares the cores with everything else, and a thousand NTP and TCP probes
