@@ -68,7 +68,9 @@ function threadHost(): LaneHost {
 
 function processHost(): LaneHost {
   // The child's own output would interleave with the report on stdout: only its errors pass.
-  const child: ChildProcess = fork(fileURLToPath(WORKER), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // Node's flags pass on (heap limits, --cpu-prof), but not a debugger's port, which is taken.
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--inspect'));
+  const child: ChildProcess = fork(fileURLToPath(WORKER), [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return {
     post: (message) => {
       if (child.connected) child.send(message);
