@@ -5,10 +5,11 @@ import { planChecks } from '../src/planner/plan.js';
 import { findVantage } from '../src/planner/vantage.js';
 import type { ProbeKind } from '../probes/registry.js';
 import { dropRules, pickFraction } from './fleet.js';
-import { startLabFleet } from './lab-fleet.js';
+import { processCpuMs, startLabFleet } from './lab-fleet.js';
+import { settleCpu } from './settle.js';
 import { BENCH_DIR, loadAverage, probeRun, type Wrap } from './measure.js';
 import { startDaemon } from './netns.js';
-import { addTimingPeers, TIMING_PEERS, TIMING_TCP_PORT, timingFigures, type TimingFigures } from './timing-check.js';
+import { addTimingPeers, TIMING_PEERS, writeTimingInventory, TIMING_TCP_PORT, timingFigures, type TimingFigures } from './timing-check.js';
 import type { ProbeRunMetrics } from './probe-run.js';
 
 /**
@@ -107,16 +108,40 @@ export async function runFullSuite(options: FullSuiteOptions, log: (line: string
         return wrong;
       };
 
+      // The simulated elements and the timing peers: a run starts once they are idle again.
+      const busyCpuMs = (): number => labs.cpuMs() + processCpuMs(timingPeers?.child.pid);
+      const settle = (): Promise<number> => settleCpu(busyCpuMs);
+      const timingInventory = path.join(dir, 'timing-inventory.yaml');
+      if (timingPeers !== undefined) writeTimingInventory(labs.inventory, timingInventory, VANTAGE);
+
       const timingAlone: TimingFigures[] = [];
+      /**
+       * The timing peers' probes alone: the baseline of the comparison, so it must hold nothing but
+       * the network and the probe itself. Hence, measured (docs/benchmarks.md, "Honest timings"):
+       * after the simulated elements settle (a full check leaves them seconds of closing and
+       * collecting), from an inventory of the peers only (not 5,000 elements whose loading garbage
+       * the collector sweeps while the probes run), and one probe at a time: 100 started at once
+       * time each other's start-up (connect p50 57-72 ms at once, 0.2-1 ms one at a time, loaded
+       * machine), while inside the full check the scheduler hands them out among 27,000 others.
+       */
       const aloneRun = async (): Promise<void> => {
         if (timingPeers === undefined) return;
-        await probeRun(options.wrap, { inventory: labs.inventory, from: VANTAGE, only: ['ntp', 'tcp'], timeout: `${options.timeoutMs}ms`, retries: '0', report });
-        timingAlone.push(timingFigures(report));
+        const waited = await settle();
+        const load = loadAverage();
+        const measured = await probeRun(options.wrap, { inventory: timingInventory, from: VANTAGE, only: ['ntp', 'tcp'], timeout: `${options.timeoutMs}ms`, retries: '0', concurrency: '1', report });
+        const figures = timingFigures(report);
+        timingAlone.push(figures);
+        const { run } = measured.metrics.phases;
+        log(`full ${size} alone (settled in ${waited} ms): ${measured.metrics.probes} probes in ${run.wallMs.toFixed(0)} ms, ${figures.markedLate} marked late (load ${load})`);
       };
       const fullRun = async (label: string, timingLane: boolean): Promise<FullRun> => {
+        await settle();
         const load = loadAverage();
         const cpu0 = labs.cpuMs();
-        const measured = await probeRun(options.wrap, { inventory: labs.inventory, from: VANTAGE, timeout: `${options.timeoutMs}ms`, retries: '0', report, timingLane });
+        // PSM_BENCH_CPU_PROF=DIR: a V8 CPU profile of each full check's prober, for `node --cpu-prof` analysis.
+        const profile = process.env.PSM_BENCH_CPU_PROF;
+        const flags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+        const measured = await probeRun(options.wrap, { inventory: labs.inventory, from: VANTAGE, timeout: `${options.timeoutMs}ms`, retries: '0', report, timingLane }, flags);
         const wrong = check();
         const timing = timingPeers === undefined ? {} : { timing: timingFigures(report) };
         log(`full ${size} ${label}: ${measured.metrics.probes} probes in ${(measured.processWallMs / 1000).toFixed(2)} s, ${wrong} wrong (load ${load})`);

@@ -228,6 +228,13 @@ export function spliceResults(existing: string | undefined, generated: string): 
   return existing.slice(0, begin) + generated + existing.slice(end + END.length);
 }
 
+/** The worst lane loop of some runs (by p99), when they had a lane. */
+function worstLane(figures: readonly TimingFigures[]): Pick<TimingFigures, 'laneLoop'> {
+  const lanes = figures.flatMap((x) => (x.laneLoop === undefined ? [] : [x.laneLoop]));
+  if (lanes.length === 0) return {};
+  return { laneLoop: lanes.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a)) };
+}
+
 /**
  * The timing peers' figures (bench/timing-check.ts): what psm-netcheck reports for the same NTP
  * servers and TCP port alone and inside the full check, with the timing lane and without.
@@ -237,11 +244,12 @@ function timingTable(full: readonly FullSizeResult[]): string[] {
   if (withTiming.length === 0) return [];
   const out = [
     `Timings against the benchmark's own peers (${TIMING_PEERS} addresses, each an NTP server on this host's clock and a TCP port that accepts): ` +
-      'what psm-netcheck reports for them alone (only their NTP and TCP probes) and inside the full check, with the timing lane (the default: NTP and ' +
-      'plain TCP probes in a thread of their own) and without it. Target: within 5 ms of alone at p99. All runs pooled; ms.',
+      'what psm-netcheck reports for them alone (only their NTP and TCP probes, one at a time, from an inventory of the peers only, once the simulated ' +
+      'elements are idle) and inside the full check, with the timing lane (the default: NTP and plain TCP probes in a thread of their own) and without it. ' +
+      "Target: within 5 ms of alone at p99. All runs pooled; ms. Lane loop: how late the lane's own event loop ran (worst run).",
     '',
-    row(['elements', 'run', 'TCP connect p50 / p99', 'NTP |offset| p50 / p99', 'NTP delay p50 / p99', 'results marked late', 'wall s']),
-    row(['---:', '---', '---:', '---:', '---:', '---:', '---:']),
+    row(['elements', 'run', 'TCP connect p50 / p99', 'NTP |offset| p50 / p99', 'NTP delay p50 / p99', 'results marked late', 'lane loop p99 / max', 'wall s']),
+    row(['---:', '---', '---:', '---:', '---:', '---:', '---:', '---:']),
   ];
   for (const f of withTiming) {
     const pooled = (figures: readonly TimingFigures[]): TimingFigures => ({
@@ -249,10 +257,11 @@ function timingTable(full: readonly FullSizeResult[]): string[] {
       ntpOffsetMs: figures.flatMap((x) => x.ntpOffsetMs),
       ntpDelayMs: figures.flatMap((x) => x.ntpDelayMs),
       markedLate: sum(figures.map((x) => x.markedLate)),
+      ...worstLane(figures),
     });
     const pair = (values: readonly number[]): string => `${round(percentile(values, 50), 2)} / ${round(percentile(values, 99), 2)}`;
     const line = (label: string, figures: TimingFigures, wall: string): string =>
-      row([f.size, label, pair(figures.connectMs), pair(figures.ntpOffsetMs), pair(figures.ntpDelayMs), figures.markedLate, wall]);
+      row([f.size, label, pair(figures.connectMs), pair(figures.ntpOffsetMs), pair(figures.ntpDelayMs), figures.markedLate, figures.laneLoop === undefined ? '-' : `${figures.laneLoop.p99Ms} / ${figures.laneLoop.maxMs}`, wall]);
     out.push(line('alone', pooled(f.timingAlone ?? []), '-'));
     out.push(line('full check, timing lane', pooled(f.runs.flatMap((x) => (x.timing === undefined ? [] : [x.timing]))), seconds(median(f.runs.map((x) => x.processWallMs)))));
     const off = f.laneOff ?? [];

@@ -27,6 +27,18 @@ export function addTimingPeers(inventory: string, from: string): void {
   writeFileSync(inventory, stringify(doc, { lineWidth: 0 }));
 }
 
+/**
+ * An inventory of the vantage and the timing peers only, for the run alone: the probes then run in
+ * a process that loaded and planned a hundred hosts, not 5,000 elements whose garbage the collector
+ * would still be sweeping while they are timed. Same credentials and defaults as the lab's.
+ */
+export function writeTimingInventory(inventory: string, out: string, from: string): void {
+  const doc = parse(readFileSync(inventory, 'utf8')) as { hosts: Array<{ name: string }>; paths?: Array<{ name: string }> };
+  doc.hosts = doc.hosts.filter((h) => h.name === from || h.name.startsWith('timing-'));
+  doc.paths = (doc.paths ?? []).filter((p) => p.name.startsWith('timing-tcp-'));
+  writeFileSync(out, stringify(doc, { lineWidth: 0 }));
+}
+
 /** What psm-netcheck reported for the timing peers in one run, ms. */
 export interface TimingFigures {
   readonly connectMs: readonly number[];
@@ -34,12 +46,16 @@ export interface TimingFigures {
   readonly ntpDelayMs: readonly number[];
   /** Of these results, how many said they were timed while the loop ran late. */
   readonly markedLate: number;
+  /** How late the timing lane's own loop ran in that run (runs with a lane). */
+  readonly laneLoop?: { readonly p99Ms: number; readonly maxMs: number };
 }
 
 export function timingFigures(report: string): TimingFigures {
   const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
     results: Array<{ target: string; probe: string; timings: Record<string, number>; evidence: Record<string, unknown>; loopLateMs?: number }>;
+    loopDelay?: { lane?: { p99Ms: number; maxMs: number } };
   };
+  const lane = parsed.loopDelay?.lane;
   const mine = parsed.results.filter((r) => r.target.startsWith('timing-'));
   const connectMs = mine.filter((r) => r.probe === 'tcp').map((r) => r.timings.connect ?? r.timings.total ?? NaN);
   const ntp = mine.filter((r) => r.probe === 'ntp' && typeof r.evidence.offsetMs === 'number');
@@ -48,6 +64,7 @@ export function timingFigures(report: string): TimingFigures {
     ntpOffsetMs: ntp.map((r) => Math.abs(r.evidence.offsetMs as number)),
     ntpDelayMs: ntp.map((r) => r.evidence.delayMs as number),
     markedLate: mine.filter((r) => r.loopLateMs !== undefined).length,
+    ...(lane === undefined ? {} : { laneLoop: { p99Ms: lane.p99Ms, maxMs: lane.maxMs } }),
   };
 }
 

@@ -4,6 +4,7 @@ import { probeFor, type ProbeKind } from '../probes/registry.js';
 import type { PlannedProbe } from '../src/planner/types.js';
 import type * as RunModule from '../src/runner/run.js';
 import type * as LaneModule from '../src/runner/timing-lane.js';
+import type * as LoopModule from '../src/runner/loop-delay.js';
 import { capturingLogger } from './support/probe-context.js';
 import { ntpServer } from './support/ntp-server.js';
 import { scriptedUdpPeer, type UdpPeer } from './support/udp-peer.js';
@@ -12,6 +13,7 @@ import { scriptedUdpPeer, type UdpPeer } from './support/udp-peer.js';
 // as the CLI tests do. From the TypeScript sources the lane is off (TimingLane.available()).
 const { runPlan } = (await import(new URL('../dist/src/runner/run.js', import.meta.url).href)) as typeof RunModule;
 const { TimingLane, laneWorthIt } = (await import(new URL('../dist/src/runner/timing-lane.js', import.meta.url).href)) as typeof LaneModule;
+const { LATE_MS } = (await import(new URL('../dist/src/runner/loop-delay.js', import.meta.url).href)) as typeof LoopModule;
 
 function planned(kind: ProbeKind, target: string, port: number): PlannedProbe {
   const transport = probeFor(kind).transport;
@@ -81,6 +83,42 @@ describe('the timing lane (NTP and TCP connect in a thread of their own)', () =>
     // The report says how many were timed in the lane (the udp probe stays on the main loop).
     expect(outcome.loopDelay.laneResults).toBe(3);
     expect(outcome.results[1]?.evidence).toMatchObject({ samples: expect.any(Number) });
+  });
+
+  it('a lane result timed while the lane\'s own loop was blocked says so, and close() gives that loop\'s figures', async () => {
+    const server: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const port = (server.address() as { port: number }).port;
+    const lane = new TimingLane();
+    await lane.ready;
+    const ctx = { signal: new AbortController().signal, timeoutMs: 2000, options: probeFor('tcp').optionsSchema.parse({}), credentials: {}, maxBytes: 65536, log: capturingLogger().log };
+    const target = { host: 'peer', address: '127.0.0.1', port, transport: 'tcp' as const };
+    // Not blocked: no mark. Then the lane's loop is blocked right after the probe starts.
+    const quiet = await lane.run('tcp', target, ctx);
+    expect(quiet.facts.state).toBe('open');
+    const running = lane.run('tcp', target, ctx);
+    lane.stall(20 * LATE_MS);
+    const blocked = await running;
+    expect(blocked.facts.state).toBe('open');
+    expect(blocked.loopLateMs).toBeGreaterThanOrEqual(LATE_MS);
+    // The histogram records the stall only once the monitor's own timer has fired after it, which
+    // a loaded machine can delay past close(): the figures' shape is checked, not their size.
+    const summary = await lane.close();
+    expect(summary).toMatchObject({ p50Ms: expect.any(Number), p99Ms: expect.any(Number), maxMs: expect.any(Number) });
+  });
+
+  it('a mixed run reports the lane\'s loop beside the main one', async () => {
+    const server: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const silent: UdpPeer = await scriptedUdpPeer(() => undefined);
+    closers.push(() => silent.close());
+    const port = (server.address() as { port: number }).port;
+    const outcome = await runPlan([planned('tcp', 'a', port), planned('udp', 'd', silent.port)], { ...settings(), timeoutMs: 300 });
+    expect(outcome.loopDelay.lane).toEqual({ p50Ms: expect.any(Number), p99Ms: expect.any(Number), maxMs: expect.any(Number) });
+    const mainOnly = await runPlan([planned('tcp', 'a', port)], settings());
+    expect(mainOnly.loopDelay).not.toHaveProperty('lane');
   });
 
   it('shutdown stops the lane\'s probes: they are left out of the incomplete report', async () => {

@@ -77,6 +77,7 @@ export function pathDiagnosisNote(section: PathDiagnosis | undefined): string | 
  */
 export function timingNote(result: Pick<ProbeResult, 'loopLateMs'>): string {
   if (result.loopLateMs === undefined) return '';
+  // The mark is the main loop's lateness, or the timing lane's for the probes timed there.
   return `(timed while the checker was busy: its event loop ran up to ${result.loopLateMs} ms late, so times may be that much too long)`;
 }
 
@@ -86,9 +87,10 @@ export function loopDelayText(delay: LoopDelay): string {
     delay.lateResults === 0
       ? `no result timed while it ran ${delay.lateMs} ms late or more`
       : `${delay.lateResults} result${delay.lateResults === 1 ? '' : 's'} timed while it ran ${delay.lateMs} ms late or more (marked "timed while the checker was busy")`;
+  const laneLoop = delay.lane === undefined ? '' : `; timing lane p50 ${delay.lane.p50Ms} ms, p99 ${delay.lane.p99Ms} ms, max ${delay.lane.maxMs} ms`;
   const lane =
     delay.laneResults === undefined || delay.laneResults === 0
       ? ''
-      : `; ${delay.laneResults} NTP and TCP connect result${delay.laneResults === 1 ? '' : 's'} timed in a thread of their own`;
-  return `Event loop delay p50 ${delay.p50Ms} ms, p99 ${delay.p99Ms} ms, max ${delay.maxMs} ms; ${late}${lane}`;
+      : `; ${delay.laneResults} result${delay.laneResults === 1 ? '' : 's'} (NTP, TCP connect, ICMP echo) timed in a lane of their own`;
+  return `Event loop delay p50 ${delay.p50Ms} ms, p99 ${delay.p99Ms} ms, max ${delay.maxMs} ms${laneLoop}; ${late}${lane}`;
 }

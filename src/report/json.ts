@@ -175,7 +175,7 @@ function canonicalTimings(timings: PhaseTimings): PhaseTimings {
 }
 
 function canonicalLoopDelay(delay: LoopDelay): LoopDelay {
-  return {
+  const main = {
     p50Ms: delay.p50Ms,
     p99Ms: delay.p99Ms,
     maxMs: delay.maxMs,
@@ -183,6 +183,7 @@ function canonicalLoopDelay(delay: LoopDelay): LoopDelay {
     lateMs: delay.lateMs,
     ...(delay.laneResults === undefined ? {} : { laneResults: delay.laneResults }),
   };
+  return delay.lane === undefined ? main : { ...main, lane: { p50Ms: delay.lane.p50Ms, p99Ms: delay.lane.p99Ms, maxMs: delay.lane.maxMs } };
 }
 
 function canonicalFinding(finding: Finding): Finding {

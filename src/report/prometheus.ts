@@ -157,6 +157,20 @@ function loopDelayFamilies(report: Report, vantage: Label): Family[] {
       help: "Most the checker's event loop ran late during the run, in seconds.",
       samples: [[labels, msToSeconds(delay.maxMs)]],
     },
+    ...(delay.lane === undefined
+      ? []
+      : [
+          {
+            name: 'psm_netcheck_timing_lane_loop_delay_p99_seconds',
+            help: "99th percentile of how late the lanes' loops (NTP and TCP probes in a thread of their own, ICMP echo in a process of its own; the worse of the two) ran during the run, in seconds.",
+            samples: [[labels, msToSeconds(delay.lane.p99Ms)]] as Sample[],
+          },
+          {
+            name: 'psm_netcheck_timing_lane_loop_delay_max_seconds',
+            help: "Most the lanes' loops ran late during the run, in seconds.",
+            samples: [[labels, msToSeconds(delay.lane.maxMs)]] as Sample[],
+          },
+        ]),
     {
       name: 'psm_netcheck_late_timed_results',
       help: `Results of the run timed while the event loop ran at least ${delay.lateMs} ms late (their durations may be that much too long).`,
@@ -167,7 +181,7 @@ function loopDelayFamilies(report: Report, vantage: Label): Family[] {
       : [
           {
             name: 'psm_netcheck_timing_lane_results',
-            help: "Results of the run timed in the timing lane's own thread (NTP, plain TCP connects), which the event loop's delay does not touch.",
+            help: "Results of the run timed in a lane of their own (NTP and plain TCP connects in a thread, ICMP echo in a process), which the main event loop's delay does not touch.",
             samples: [[labels, delay.laneResults]] as Sample[],
           },
         ]),

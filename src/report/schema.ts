@@ -104,7 +104,11 @@ const loopDelay = z
     lateMs: z.number().min(0),
     laneResults: count
       .optional()
-      .describe("Results timed in the timing lane's own thread (NTP and plain TCP connects of a run that mixes them with other probes): the loop's delay does not apply to them"),
+      .describe("Results timed in a lane of their own (NTP and plain TCP connects in the timing thread, ICMP echo in the echo process, in a run that mixes them with other probes): the main loop's delay does not apply to them"),
+    lane: z
+      .object({ p50Ms: z.number().min(0), p99Ms: z.number().min(0), maxMs: z.number().min(0) })
+      .optional()
+      .describe("The timing lane's own loop (NTP and TCP probes in a thread of their own beside other kinds); absent when the run had none"),
   })
   .describe('How late the event loop ran during the run (monitorEventLoopDelay), ms: how far the timings can be trusted');
 

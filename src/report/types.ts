@@ -158,8 +158,13 @@ export interface LoopDelay {
   /** Results timed while the loop ran at least `lateMs` late (they carry `loopLateMs`). */
   readonly lateResults: number;
   readonly lateMs: number;
-  /** Results timed in the timing lane's own thread (absent in reports of versions before it). */
+  /** Results timed in a lane (timing thread or echo process); absent in reports of versions before it. */
   readonly laneResults?: number;
+  /**
+   * The timing lane's own loop, when the run had one (NTP and TCP probes in a thread of their own
+   * beside other kinds): its results are marked by this loop's lateness, the others by the main one's.
+   */
+  readonly lane?: { readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
 }
 
 export interface ReportChanges {

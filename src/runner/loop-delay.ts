@@ -29,6 +29,15 @@ export interface LoopDelaySummary {
   /** Results whose timing was taken while the loop ran at least `lateMs` late. */
   readonly lateResults: number;
   readonly lateMs: number;
+  /** The timing lane's own loop (./timing-lane.ts), when the run had one. */
+  readonly lane?: LaneLoopDelay;
+}
+
+/** The timing lane's loop: its probes' timestamps wait for it as the others' wait for the main loop. */
+export interface LaneLoopDelay {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
 }
 
 export class LoopDelayWatch {

@@ -12,7 +12,7 @@ import { Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { elementKeys } from './elements.js';
 import { LATE_MS, LoopDelayWatch, type LoopDelaySummary } from './loop-delay.js';
-import { laneWorthIt, TIMING_KINDS, TimingLane } from './timing-lane.js';
+import { ECHO_KINDS, laneWorthIt, TIMING_KINDS, TimingLane } from './timing-lane.js';
 import { schedule } from './scheduler.js';
 
 /** The run settings (src/core/settings.ts, concurrency resolved), and what one run needs besides. */
@@ -39,9 +39,23 @@ export interface RunOutcome {
   readonly complete: boolean;
   /**
    * How late the event loop ran during the run: how far its timings can be trusted. `laneResults`:
-   * the results timed in the timing lane's thread, to which the loop's delay does not apply.
+   * the results timed in a lane (NTP and TCP in the thread, ICMP echo in the process), to which
+   * the main loop's delay does not apply; `lane`: how late the lanes' own loops ran.
    */
   readonly loopDelay: LoopDelaySummary & { readonly laneResults: number };
+}
+
+/** The run's lanes (./timing-lane.ts): NTP and TCP in a thread, ICMP echo in a process; each only in a mixed run. */
+interface Lanes {
+  readonly timing: TimingLane | undefined;
+  readonly echo: TimingLane | undefined;
+}
+
+/** The lane a probe of `kind` runs in, if any. */
+function laneOf(kind: string, lanes: Lanes): TimingLane | undefined {
+  if (TIMING_KINDS.has(kind)) return lanes.timing;
+  if (ECHO_KINDS.has(kind)) return lanes.echo;
+  return undefined;
 }
 
 /**
@@ -57,7 +71,11 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   // Libraries load before any deadline starts: the first probes of a kind must not pay for them.
   const kinds = new Set(probes.map((planned) => planned.probe));
   await Promise.all([...kinds].map((kind) => probeFor(kind).prepare?.()));
-  const lane = settings.timingLane !== false && laneWorthIt(kinds) && TimingLane.available() ? new TimingLane() : undefined;
+  const lanesOn = settings.timingLane !== false && TimingLane.available();
+  const lanes: Lanes = {
+    timing: lanesOn && laneWorthIt(kinds) ? new TimingLane('thread') : undefined,
+    echo: lanesOn && laneWorthIt(kinds, ECHO_KINDS) ? new TimingLane('process') : undefined,
+  };
   const deadlines = new Deadlines(settings.timeoutMs, settings.signal);
   const admission = new Admission(settings.concurrency, settings.timeoutMs);
   // The longest one probe can be timed: every attempt and the pauses between them.
@@ -67,10 +85,11 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   const keys = elementKeys(probes);
   const tasks = probes.map((planned, index) => ({
     key: keys[index] ?? planned.target,
-    run: () => runWithRetries(planned, index, results, settings, deadlines, admission, loop, lane),
+    run: () => runWithRetries(planned, index, results, settings, deadlines, admission, loop, lanes),
   }));
+  let laneDelays: (LoopDelaySummary | undefined)[] = [];
   try {
-    await lane?.ready;
+    await Promise.all([lanes.timing?.ready, lanes.echo?.ready]);
     await schedule(
       tasks,
       {
@@ -88,12 +107,21 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
     );
   } finally {
     deadlines.dispose();
-    await lane?.close();
+    laneDelays = await Promise.all([lanes.timing?.close(), lanes.echo?.close()]);
   }
+  const main = loop.stop();
+  // The lanes' loops in one figure, the worst of each (a reader needs to know how far to trust them).
+  const laneFigures = laneDelays.filter((d): d is LoopDelaySummary => d !== undefined);
+  const worst = (pick: (d: LoopDelaySummary) => number): number => Math.max(...laneFigures.map(pick));
+  const loopDelay =
+    laneFigures.length === 0 ? main : { ...main, lane: { p50Ms: worst((d) => d.p50Ms), p99Ms: worst((d) => d.p99Ms), maxMs: worst((d) => d.maxMs) } };
   const finished = results.filter((r): r is ProbeResult => r !== undefined);
-  const laneResults = lane === undefined ? 0 : finished.filter((r) => TIMING_KINDS.has(r.probe)).length;
-  const loopDelay = { ...loop.stop(), laneResults };
-  return { results: finished, complete: !settings.signal.aborted && finished.length === probes.length, loopDelay };
+  const laneResults = finished.filter((r) => laneOf(r.probe, lanes) !== undefined).length;
+  return {
+    results: finished,
+    complete: !settings.signal.aborted && finished.length === probes.length,
+    loopDelay: { ...loopDelay, laneResults },
+  };
 }
 
 /**
@@ -108,8 +136,9 @@ async function runWithRetries(
   deadlines: Deadlines,
   admission: Admission,
   loop: LoopDelayWatch,
-  lane: TimingLane | undefined,
+  lanes: Lanes,
 ): Promise<ProbeResult | undefined> {
+  const lane = laneOf(planned.probe, lanes);
   const startedAt = isoNow();
   const target: ProbeTarget =
     planned.neType === undefined
@@ -120,10 +149,12 @@ async function runWithRetries(
   const first = now();
   // Each attempt's own timings, kept when there was more than one; `timings.total` spans them all.
   const each: PhaseTimings[] = [];
+  // How late the lane's own loop ran while it timed this probe's attempts (lane probes only).
+  const laneLate = { ms: 0 };
   for (;;) {
     const began = now();
     attempts++;
-    facts = await attempt(planned, target, settings, deadlines, lane);
+    facts = await attempt(planned, target, settings, deadlines, lane, laneLate);
     each.push(facts.timings);
     const retryable = REASONS[facts.reason]?.retryable === true;
     const ended = now();
@@ -140,8 +171,8 @@ async function runWithRetries(
     settings.log.debug({ probe: planned.id, state: facts.state, reason: facts.reason, verdict }, 'probe finished');
   }
   const last = now();
-  // A probe timed in the lane's thread was not delayed by this loop.
-  const late = lane !== undefined && TIMING_KINDS.has(planned.probe) ? 0 : loop.lateDuring(first, last);
+  // A probe timed in the lane's thread was not delayed by this loop, only by the lane's own.
+  const late = lane !== undefined ? laneLate.ms : loop.lateDuring(first, last);
   if (late >= LATE_MS) loop.countLate();
   const result: ProbeResult = {
     id: planned.id,
@@ -197,6 +228,7 @@ async function attempt(
   settings: RunOptions,
   deadlines: Deadlines,
   lane: TimingLane | undefined,
+  laneLate: { ms: number },
 ): Promise<ProbeFacts> {
   const deadline = deadlines.start();
   const started = now();
@@ -210,7 +242,11 @@ async function attempt(
       log: settings.log,
     };
     // Probes whose result is a time run where no other probe's work can delay their timestamps.
-    if (lane !== undefined && TIMING_KINDS.has(planned.probe)) return await lane.run(planned.probe, target, ctx);
+    if (lane !== undefined) {
+      const outcome = await lane.run(planned.probe, target, ctx);
+      laneLate.ms = Math.max(laneLate.ms, outcome.loopLateMs ?? 0);
+      return outcome.facts;
+    }
     return await probeFor(planned.probe).run(target, ctx);
   } catch (error) {
     // A probe must never throw; if one does, that is a bug in it, reported as a local error.

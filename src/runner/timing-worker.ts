@@ -3,11 +3,14 @@ import pino from 'pino';
 import { DeadlineError, deadlineSignal } from '../core/abort.js';
 import type { ProbeFacts, ProbeTarget } from '../core/probe.js';
 import { probeFor, type ProbeKind } from '../../probes/registry.js';
+import { LATE_MS, LoopDelayWatch, type LoopDelaySummary } from './loop-delay.js';
+import { now } from '../core/clock.js';
 
 /**
  * The timing lane's thread (./timing-lane.ts): runs the probes whose result is a time (NTP's
  * offset and delay, a plain TCP connect) in an event loop that nothing else uses, so their
- * timestamps are taken when the packets arrive and not after other probes' work.
+ * timestamps are taken when the packets arrive and not after other probes' work. The same script
+ * is the echo lane's child process (ICMP echo, whose native addon loads in one thread per process).
  */
 
 export interface LaneRequest {
@@ -18,31 +21,67 @@ export interface LaneRequest {
   readonly timeoutMs: number;
   readonly maxBytes: number;
 }
-/** `timeout`: the main thread's deadline fired (a timeout); otherwise a shutdown. */
-export type LaneMessage = { readonly run: LaneRequest } | { readonly abort: number; readonly timeout: boolean; readonly timeoutMs: number };
+/**
+ * `abort`: `timeout` when the main thread's deadline fired (a timeout), otherwise a shutdown.
+ * `stop`: the run is over; the thread answers with its loop's figures (LaneStopped).
+ * `stall`: blocks the thread's loop for that long (the tests' way to show the lane's own mark).
+ */
+export type LaneMessage =
+  | { readonly run: LaneRequest }
+  | { readonly abort: number; readonly timeout: boolean; readonly timeoutMs: number }
+  | { readonly stop: true }
+  | { readonly stall: number };
 export type LaneReady = { readonly ready: true };
+export type LaneStopped = { readonly stopped: LoopDelaySummary };
 export interface LaneReply {
   readonly id: number;
   readonly facts: ProbeFacts;
+  /** How late this thread's own loop ran while the probe was timed, when LATE_MS or more. */
+  readonly loopLateMs?: number;
 }
 
 // The lane's probes log nothing (their facts come back whole); a logger the probes can call.
 const log = pino({ level: 'silent' });
 const running = new Map<number, AbortController>();
-const port = parentPort;
+/** A thread's port (the timing lane), or the IPC channel of a child process (the echo lane). */
+const port: { on(event: 'message', listener: (message: LaneMessage) => void): void; postMessage(message: unknown): void } | undefined =
+  parentPort ??
+  (process.send === undefined
+    ? undefined
+    : {
+        on: (event, listener) => process.on(event, listener as (message: unknown) => void),
+        postMessage: (message) => process.send?.(message),
+      });
+// The echo lane's process ends with its parent's channel (the run's end, or the parent's death).
+if (parentPort === null && process.send !== undefined) process.on('disconnect', () => process.exit(0));
+/**
+ * This thread's loop is watched like the main one (./loop-delay.ts): it does nothing but the
+ * lane's probes, but it shares the cores with everything else, and a thousand NTP and TCP probes
+ * at once keep it busy too. Created with the first probe, whose deadline sets the horizon (the
+ * lane's probes are single attempts; retries come back as new requests).
+ */
+let watch: LoopDelayWatch | undefined;
 
 port?.on('message', (message: LaneMessage) => {
   if ('abort' in message) {
     running.get(message.abort)?.abort(message.timeout ? new DeadlineError(message.timeoutMs) : new Error('shutdown'));
-    return;
+  } else if ('run' in message) {
+    watch ??= new LoopDelayWatch(message.run.timeoutMs + 1000);
+    void run(message.run, watch);
+  } else if ('stop' in message) {
+    const stopped: LaneStopped = { stopped: (watch ?? new LoopDelayWatch(0)).stop() };
+    port.postMessage(stopped);
+  } else {
+    const until = now() + message.stall;
+    while (now() < until);
   }
-  void run(message.run);
 });
 
 // Loaded (the registry and its probes): the main thread starts no deadline before this.
 port?.postMessage({ ready: true });
 
-async function run(request: LaneRequest): Promise<void> {
+async function run(request: LaneRequest, loop: LoopDelayWatch): Promise<void> {
+  const started = now();
   // The main thread's deadline aborts through a message; this one bounds the probe even if that is late.
   const outer = new AbortController();
   running.set(request.id, outer);
@@ -68,6 +107,8 @@ async function run(request: LaneRequest): Promise<void> {
     deadline.cancel();
     running.delete(request.id);
   }
-  const reply: LaneReply = { id: request.id, facts };
+  const late = loop.lateDuring(started);
+  if (late >= LATE_MS) loop.countLate();
+  const reply: LaneReply = late >= LATE_MS ? { id: request.id, facts, loopLateMs: Math.round(late) } : { id: request.id, facts };
   port?.postMessage(reply);
 }

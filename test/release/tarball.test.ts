@@ -146,10 +146,11 @@ kill -INT "$lab"; wait "$lab" || true
     expect(find('netconf', 'ne-bti7800-6')).toMatchObject({ verdict: 'fail', reason: 'auth-failed' });
     expect(find('snmp-inform', 'noc-1')?.verdict).toBe('pass');
     expect(check.summary.pass).toBeGreaterThan(20);
-    // A mixed run: its NTP and plain TCP probes were timed in the timing lane's thread, which the
-    // release ships as lib/timing-worker.mjs (without it they would run on the busy main loop).
-    const timed = check.results.filter((r) => r.probe === 'tcp' || r.probe === 'ntp');
-    expect(timed.length).toBeGreaterThan(0);
+    // A mixed run: its NTP and plain TCP probes were timed in the timing lane's thread, its ICMP
+    // echoes in the echo lane's process; the release ships both as lib/timing-worker.mjs (without
+    // it they would run on the busy main loop).
+    const timed = check.results.filter((r) => r.probe === 'tcp' || r.probe === 'ntp' || r.probe === 'icmp');
+    expect(timed.filter((r) => r.probe === 'icmp').length).toBeGreaterThan(0);
     expect(check.loopDelay?.laneResults).toBe(timed.length);
     for (const result of timed) expect(result.reason, result.id).not.toBe('local-error');
     expect(readFileSync(path.join(out, 'check.xml'), 'utf8')).toContain('<testsuites');

@@ -4,6 +4,8 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { formatJson, jsonChunks } from '../../src/report/json.js';
 import { REPORT_JSON_SCHEMA, reportSchemaText } from '../../src/report/schema.js';
+import { formatPrometheus } from '../../src/report/prometheus.js';
+import { loopDelayText } from '../../src/report/diagnosis.js';
 import { REPORT_SCHEMA_VERSION } from '../../src/report/types.js';
 import type { ProbeResult, Report } from '../../src/report/types.js';
 import { REASONS } from '../../probes/reason-catalogue.js';
@@ -93,6 +95,20 @@ describe('report JSON Schema', () => {
     const valid = validate(JSON.parse(formatJson(SAMPLE_REPORT)));
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
+  });
+
+  it('validates a run with a timing lane: its loop\'s delay beside the main loop\'s, in the JSON and the metrics', () => {
+    const loopDelay = { p50Ms: 0.4, p99Ms: 12, maxMs: 40, lateResults: 3, lateMs: 5, lane: { p50Ms: 0.1, p99Ms: 2.5, maxMs: 9 } };
+    const report = { ...SAMPLE_REPORT, loopDelay };
+    const validate = validator();
+    const formatted = JSON.parse(formatJson(report)) as { loopDelay: unknown };
+    expect(validate(formatted)).toBe(true);
+    expect(formatted.loopDelay).toEqual(loopDelay);
+    const metrics = formatPrometheus(report);
+    expect(metrics).toContain('psm_netcheck_timing_lane_loop_delay_p99_seconds{vantage="');
+    expect(metrics).toMatch(/psm_netcheck_timing_lane_loop_delay_max_seconds\{[^}]*\} 0\.009\n/);
+    expect(loopDelayText(loopDelay)).toContain('timing lane p50 0.1 ms, p99 2.5 ms, max 9 ms');
+    expect(formatPrometheus({ ...report, loopDelay: { ...loopDelay, lane: undefined } })).not.toContain('timing_lane');
   });
 
   it('rejects a wrong verdict, a missing field and an undeclared field', () => {
