@@ -53,6 +53,10 @@ const probeResult = z.object({
     .min(0)
     .optional()
     .describe('How late the checker\'s event loop ran while this probe was timed, ms, when 5 ms or more: the timings may be that much too long'),
+  sourcePorts: z
+    .array(z.number().int().min(1).max(65535))
+    .optional()
+    .describe('Local (source) port of each attempt\'s socket, oldest first, where an ICMP error could explain the result: what the ICMP error observer matched by'),
   evidence,
   findings: z.array(finding),
   verdict,

@@ -36,6 +36,12 @@ export interface ProbeResult {
    * LATE_MS (src/runner/loop-delay.ts): its timings may be that much too long. Absent otherwise.
    */
   readonly loopLateMs?: number;
+  /**
+   * The local (source) port of each attempt's socket, oldest first, where the result could be an
+   * ICMP error's (TCP connect failures, UDP exchanges): what the ICMP error observer matched the
+   * quoted header by, and what a firewall log shows. Absent when no port was bound.
+   */
+  readonly sourcePorts?: readonly number[];
   readonly evidence: Evidence;
   readonly findings: readonly Finding[];
   readonly verdict: Verdict;

@@ -116,11 +116,14 @@ async function runWithRetries(
   const first = now();
   // Each attempt's own timings, kept when there was more than one; `timings.total` spans them all.
   const each: PhaseTimings[] = [];
+  // Each attempt's source port, where the probe kit knew it: the ICMP error observer matches by it.
+  const ports: number[] = [];
   for (;;) {
     const began = now();
     attempts++;
     facts = await attempt(planned, target, settings, deadlines, lane);
     each.push(facts.timings);
+    if (facts.localPort !== undefined) ports.push(facts.localPort);
     const retryable = REASONS[facts.reason]?.retryable === true;
     const ended = now();
     admission.attempt(ended - began, retryable && facts.state === 'open', !retryable && facts.reason !== 'aborted', ended);
@@ -158,6 +161,7 @@ async function runWithRetries(
     timings: { ...facts.timings, total: attempts === 1 ? facts.timings.total : ms(last - first) },
     ...(attempts > 1 ? { attemptTimings: each } : {}),
     ...(late >= LATE_MS ? { loopLateMs: Math.round(late) } : {}),
+    ...(ports.length > 0 ? { sourcePorts: ports } : {}),
     evidence: facts.evidence ?? NO_EVIDENCE,
     findings: facts.findings ?? NO_FINDINGS,
     verdict,
