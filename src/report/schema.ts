@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EXPECTATIONS, ROLES, TRANSPORTS, TRANSPORT_STATES, VERDICTS } from '../core/model.js';
-import { REPORT_SCHEMA_VERSION } from './types.js';
+import { READABLE_REPORT_VERSIONS, REPORT_SCHEMA_VERSION } from './types.js';
 import type { Report } from './types.js';
 
 /**
@@ -167,6 +167,14 @@ export const reportSchema = z
       .describe('`check`: whether the ICMP error observer and --locate ran, and why not'),
   })
   .describe('psm-netcheck report: the reference format every other output is derived from');
+
+/**
+ * What `--compare` and `merge` accept: a report of this version or of an older one whose fields
+ * are a subset of this one's (READABLE_REPORT_VERSIONS), told apart only by `schemaVersion`.
+ */
+export const readableReportSchema = reportSchema.extend({
+  schemaVersion: z.union(READABLE_REPORT_VERSIONS.map((version) => z.literal(version))),
+});
 
 /** The JSON Schema (draft 2020-12) that `schemas/report.schema.json` holds. */
 export const REPORT_JSON_SCHEMA: Readonly<Record<string, unknown>> = (() => {
