@@ -202,6 +202,55 @@ describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate i
     }
   });
 
+  it('serve runs the observer and --locate each cycle: a real scrape of /metrics names who rejected and the last hop', async () => {
+    const listen = `${routed.addr.vantage[4]}:19469`;
+    const serve = routed.lab.spawn('vantage', process.execPath, [
+      'dist/src/cli/main.js',
+      'serve',
+      '-i',
+      inventoryPath,
+      '--from',
+      'vantage',
+      '--only',
+      'tcp',
+      '--interval',
+      '10m',
+      '--listen',
+      listen,
+      '--log-format',
+      'json',
+    ]);
+    try {
+      await serve.waitForOutput(/"msg":"listening"/, 20_000);
+      // Scraped from inside the vantage namespace, over HTTP, as Prometheus would.
+      const scrape = async (path: string): Promise<string> => {
+        const fetched = await routed.lab.execOk('vantage', process.execPath, [
+          '-e',
+          `fetch('http://${listen}${path}', { signal: AbortSignal.timeout(5000) }).then(async (r) => process.stdout.write(r.status + '\\n' + (await r.text())))`,
+        ], { timeoutMs: 10_000 });
+        return fetched.stdout;
+      };
+      let metrics = '';
+      // Until the first run has finished (it probes for a few seconds, then locates).
+      for (const until = Date.now() + 60_000; Date.now() < until && !/^psm_netcheck_runs_total\{vantage="vantage"\} 1$/m.test(metrics); ) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        metrics = await scrape('/metrics');
+      }
+      const r2 = routed.addr.r2[4];
+      const target = routed.addr.target[4];
+      expect(metrics).toMatch(/^psm_netcheck_icmp_observer_on\{vantage="vantage"\} 1$/m);
+      expect(metrics).toMatch(/^psm_netcheck_locate_on\{vantage="vantage"\} 1$/m);
+      const series = (family: string, port: number): string =>
+        metrics.split('\n').find((line) => line.startsWith(`${family}{`) && line.includes(`address="${target}"`) && line.includes(`port="${port}"`)) ?? '';
+      expect(series('psm_netcheck_probe_icmp_error_info', TCP.prohibited)).toMatch(/icmp_reason="admin-prohibited".*sender="198\.51\.100\.66",sender_is_target="false"\} 1$/);
+      expect(series('psm_netcheck_probe_locate_last_hop', TCP.drop)).toMatch(new RegExp(`method="tcp-syn",hop_address="${r2.replace(/\./g, '\\.')}"\\} 2$`));
+      const report = JSON.parse((await scrape('/report.json')).replace(/^200\n/, '')) as Report;
+      expect(report.pathDiagnosis).toMatchObject({ icmpObserver: { on: true }, locate: { on: true } });
+    } finally {
+      await serve.stop();
+    }
+  }, 120_000);
+
   it('without CAP_NET_RAW (an unprivileged user): the socket classification stays, and the report says the observer was off', async () => {
     await ensureLabUser();
     const run = await routed.lab.runNode(
