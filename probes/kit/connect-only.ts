@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { abortedResult, resolveAddress, type ConnectResult } from './tcp-connect.js';
+import { abortedResult, localPortOf, resolveAddress, withPort, type ConnectResult } from './tcp-connect.js';
 import { Lingering } from './lingering.js';
 import { connectHandleThenClose, handlesAvailable } from './tcp-handle.js';
 import type { PhaseClock } from '../../src/core/clock.js';
@@ -63,6 +63,7 @@ class SocketAttempt {
   #settled = false;
   #released = false;
   #drained = 0;
+  #localPort: number | undefined;
 
   constructor(
     readonly ip: string,
@@ -78,6 +79,13 @@ class SocketAttempt {
     socket.on('connect', () => this.#connected());
     socket.on('error', (error) => this.#failed(error));
     socket.on('close', () => this.release());
+    // Bound once net.js has run the connect (queued before this tick); gone after an error's destroy.
+    process.nextTick(readLocalPort, this);
+  }
+
+  /** See connect(); a static function on the tick queue rather than a closure per attempt. */
+  readPort(): void {
+    if (this.#socket !== undefined) this.#localPort ??= localPortOf(this.#socket);
   }
 
   #connected(): void {
@@ -100,14 +108,15 @@ class SocketAttempt {
     }
     this.#socket?.destroy();
     const classified = classifyErrno(errorCode(error));
-    this.#settle({ ok: false, state: classified.state, reason: classified.reason, message: errorText(error) });
+    this.#settle(withPort({ ok: false, state: classified.state, reason: classified.reason, message: errorText(error) }, this.#localPort));
   }
 
   /** The deadline or shutdown (the attempt is the signal's listener object). */
   handleEvent(): void {
     if (this.#settled) return;
+    this.readPort();
     this.release();
-    this.#settle(abortedResult(this.signal));
+    this.#settle(withPort(abortedResult(this.signal), this.#localPort));
   }
 
   #settle(result: ConnectOnlyResult): void {
@@ -130,6 +139,10 @@ class SocketAttempt {
     lingering.delete(this);
     this.#socket?.destroy();
   }
+}
+
+function readLocalPort(attempt: SocketAttempt): void {
+  attempt.readPort();
 }
 
 const lingering = new Lingering<SocketAttempt>();

@@ -9,7 +9,14 @@ import { classifyErrno, errorCode, errorText } from '../../src/core/errno.js';
 
 export type ConnectResult =
   | { readonly ok: true; readonly socket: net.Socket; readonly ip: string }
-  | { readonly ok: false; readonly state: TransportState; readonly reason: TransportReason; readonly message?: string };
+  | {
+      readonly ok: false;
+      readonly state: TransportState;
+      readonly reason: TransportReason;
+      readonly message?: string;
+      /** The socket's local port when the connect got that far (see ProbeFacts.localPort). */
+      readonly localPort?: number;
+    };
 
 /**
  * Resolve `address` (unless it is an IP literal) and open a TCP connection, until the signal
@@ -33,6 +40,7 @@ function connectIp(ip: string, port: number, signal: AbortSignal, clock: PhaseCl
     // Classify by this flag, never by socket.connecting: an EMFILE socket is not "connecting"
     // either, and must not be mistaken for an open port.
     let connected = false;
+    let localPort: number | undefined;
     const finish = (result: ConnectResult): void => {
       signal.removeEventListener('abort', onAbort);
       socket.removeListener('error', onError);
@@ -48,11 +56,12 @@ function connectIp(ip: string, port: number, signal: AbortSignal, clock: PhaseCl
       if (connected) return;
       socket.destroy();
       const classified = classifyErrno(errorCode(error));
-      finish({ ok: false, state: classified.state, reason: classified.reason, message: errorText(error) });
+      finish(withPort({ ok: false, state: classified.state, reason: classified.reason, message: errorText(error) }, localPort));
     };
     const onAbort = (): void => {
+      localPort ??= localPortOf(socket);
       socket.destroy();
-      finish(abortedResult(signal));
+      finish(withPort(abortedResult(signal), localPort));
     };
     // No { once: true }: finish() removes it in every case, and EventTarget's option handling costs.
     signal.addEventListener('abort', onAbort);
@@ -60,7 +69,21 @@ function connectIp(ip: string, port: number, signal: AbortSignal, clock: PhaseCl
     socket.on('error', onError);
     socket.setNoDelay(true);
     socket.connect({ host: ip, port });
+    // An IP literal is connected on the next tick (net.js queues it before this): the port is
+    // bound by then, and gone once an error (an ICMP error among them) has destroyed the socket.
+    process.nextTick(() => (localPort ??= localPortOf(socket)));
   });
+}
+
+/** The local port of a socket whose connect() has run (`socket.address()`); undefined before or after. */
+export function localPortOf(socket: { address(): object }): number | undefined {
+  const port = (socket.address() as { port?: unknown }).port;
+  return typeof port === 'number' && port > 0 ? port : undefined;
+}
+
+/** A connect failure with the socket's local port, when known. */
+export function withPort<T extends Extract<ConnectResult, { ok: false }>>(failure: T, localPort: number | undefined): T {
+  return localPort === undefined ? failure : { ...failure, localPort };
 }
 
 export type ResolveResult = { ok: true; ip: string } | Extract<ConnectResult, { ok: false }>;
@@ -188,5 +211,6 @@ export function connectFailureFacts(
     reason: failure.reason,
     ...(failure.message === undefined ? {} : { message: failure.message }),
     timings: clock.done(),
+    ...(failure.localPort === undefined ? {} : { localPort: failure.localPort }),
   };
 }

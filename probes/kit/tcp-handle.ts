@@ -1,5 +1,5 @@
 import { getSystemErrorName } from 'node:util';
-import { abortedResult, type ConnectResult } from './tcp-connect.js';
+import { abortedResult, withPort, type ConnectResult } from './tcp-connect.js';
 import { Lingering } from './lingering.js';
 import type { PhaseClock } from '../../src/core/clock.js';
 import { classifyErrno } from '../../src/core/errno.js';
@@ -28,6 +28,8 @@ interface TcpHandle {
   shutdown(req: ShutdownReq): number;
   readStart(): number;
   close(): void;
+  /** Fills `out` with the bound address and port (net.js's Socket#address() calls it). */
+  getsockname?(out: { port?: number }): number;
   /** Called with the read's ArrayBuffer; the byte count (or a negative error) is in streamBaseState. */
   onread: (this: TcpHandle, buffer?: ArrayBuffer) => void;
   /** Ours: the attempt this handle belongs to. */
@@ -114,6 +116,7 @@ export function connectHandleThenClose(
     const error = family === 6 ? attempt.handle.connect6(req, ip, port) : attempt.handle.connect(req, ip, port);
     // A synchronous failure: EMFILE, or EINVAL behind a blackhole route. Never open.
     if (error !== 0) attempt.failed(error);
+    else attempt.boundPort();
   });
 }
 
@@ -127,6 +130,7 @@ class HandleAttempt {
   #settled = false;
   #released = false;
   #drained = 0;
+  #localPort: number | undefined;
 
   constructor(
     readonly handles: Handles,
@@ -137,6 +141,12 @@ class HandleAttempt {
     readonly resolve: (result: HandleResult) => void,
   ) {
     this.handle = handles.newHandle();
+  }
+
+  /** After connect(): the port the kernel bound (see ProbeFacts.localPort). */
+  boundPort(): void {
+    const out: { port?: number } = {};
+    if (this.handle.getsockname?.(out) === 0 && typeof out.port === 'number' && out.port > 0) this.#localPort = out.port;
   }
 
   /** The connect request completed: 0, or a negative libuv error (ECONNREFUSED...). */
@@ -157,14 +167,14 @@ class HandleAttempt {
     this.handle.close();
     const code = errorName(status);
     const classified = classifyErrno(code);
-    this.#settle({ ok: false, state: classified.state, reason: classified.reason, message: code });
+    this.#settle(withPort({ ok: false, state: classified.state, reason: classified.reason, message: code }, this.#localPort));
   }
 
   /** The deadline or shutdown (the attempt is the signal's listener object). */
   handleEvent(): void {
     if (this.#settled) return;
     this.handle.close();
-    this.#settle(abortedResult(this.signal));
+    this.#settle(withPort(abortedResult(this.signal), this.#localPort));
   }
 
   #settle(result: HandleResult): void {

@@ -6,7 +6,7 @@ import type { TransportReason } from '../../src/core/transport-reasons.js';
 import { abortKind } from '../../src/core/abort.js';
 import { now, type PhaseClock } from '../../src/core/clock.js';
 import { classifyErrno, errorCode, errorText } from '../../src/core/errno.js';
-import { abortedResult, resolveAddress } from './tcp-connect.js';
+import { abortedResult, localPortOf, resolveAddress } from './tcp-connect.js';
 
 /**
  * The shared UDP core of every UDP probe: one CONNECTED datagram socket per exchange.
@@ -74,9 +74,12 @@ export class UdpExchange {
   #pendingError: UdpFailure | undefined;
   #closed = false;
   #wake: (() => void) | undefined;
+  /** The socket's local port (ProbeFacts.localPort): ICMP errors quote it. */
+  readonly localPort: number | undefined;
 
   private constructor(socket: dgram.Socket, signal: AbortSignal, maxBytes: number, readonly ip: string) {
     this.#socket = socket;
+    this.localPort = localPortOf(socket);
     this.#signal = signal;
     this.#maxBytes = maxBytes;
     socket.on('message', (datagram) => this.#onDatagram(datagram));
@@ -314,7 +317,7 @@ export function endedWithoutReply<Reason extends string = 'no-reply'>(
   silence: Silence<Reason>,
 ): ProbeFacts<TransportReason | Reason> {
   const outcome = withoutReply(end, exchange, silence);
-  return { ...outcome, timings: clock.done(), ...(exchange === undefined ? {} : { bytesRead: exchange.bytesRead }) };
+  return { ...outcome, timings: clock.done(), ...(exchange === undefined ? {} : { bytesRead: exchange.bytesRead, ...portOf(exchange) }) };
 }
 
 /** Facts for a failure before anything was sent (resolve, socket, connect, send). */
@@ -324,8 +327,13 @@ export function udpFailureFacts(failure: UdpFailure, clock: PhaseClock, exchange
     reason: failure.reason,
     ...(failure.message === undefined ? {} : { message: failure.message }),
     timings: clock.done(),
-    ...(exchange === undefined ? {} : { bytesRead: exchange.bytesRead }),
+    ...(exchange === undefined ? {} : { bytesRead: exchange.bytesRead, ...portOf(exchange) }),
   };
+}
+
+/** `{ localPort }` for facts, or nothing when the port is not known. */
+export function portOf(exchange: UdpExchange): { readonly localPort?: number } {
+  return exchange.localPort === undefined ? {} : { localPort: exchange.localPort };
 }
 
 /** Milliseconds left before the deadline, given the probe's total and the time spent. */

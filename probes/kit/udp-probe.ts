@@ -1,7 +1,7 @@
 import { PhaseClock } from '../../src/core/clock.js';
 import type { Outcome, ProbeContext, ProbeFacts, ProbeTarget } from '../../src/core/probe.js';
 import type { TransportReason } from '../../src/core/transport-reasons.js';
-import { UdpExchange, udpFailureFacts, withoutReply, type Accept, type Accepted, type Received, type Silence } from './udp-exchange.js';
+import { portOf, UdpExchange, udpFailureFacts, withoutReply, type Accept, type Accepted, type Received, type Silence } from './udp-exchange.js';
 
 /**
  * One UDP exchange of a probe, on its connected socket, with the phase clock: what a probe file
@@ -74,7 +74,7 @@ export async function udpProbe<Reason extends string>(
   const { exchange } = opened;
   try {
     const outcome = await converse(new UdpConversation(exchange, clock));
-    return { ...outcome, timings: clock.done(), bytesRead: outcome.bytesRead ?? exchange.bytesRead };
+    return { ...outcome, timings: clock.done(), bytesRead: outcome.bytesRead ?? exchange.bytesRead, ...portOf(exchange) };
   } finally {
     exchange.close();
   }

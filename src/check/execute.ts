@@ -25,8 +25,8 @@ export interface CheckOptions {
   /** Once nothing is left to start for now (see RunOptions.onDrained). */
   readonly onDrained?: () => void;
   /**
-   * `check` only: the ICMP error observer and `--locate` (src/check/path-diagnosis.ts). Absent:
-   * neither runs and the report has no pathDiagnosis section (demo, serve).
+   * `check` and `serve`: the ICMP error observer and `--locate` (src/check/path-diagnosis.ts).
+   * Absent: neither runs and the report has no pathDiagnosis section (demo).
    */
   readonly pathDiagnosis?: { readonly observer: boolean; readonly locate: LocateSettings };
   /** See RunOptions.timingLane. @default true */

@@ -15,8 +15,10 @@ const GRACE_MS = 250;
  * Attach to each result the ICMP error its packets caused, and let it name the reason: the
  * observer's type and code are exact where the socket's errno is not (admin-prohibited is not
  * host-unreachable), and it hears errors a UDP socket ignores (codes 0 and 1: open|filtered
- * becomes filtered, with the router that said so). The window is the probe's attempts: a result
- * carries only its start, so it spans `attempts` deadlines and retry spacings from there.
+ * becomes filtered, with the router that said so). The match is the quoted header: protocol,
+ * destination address and port, and the source port of one of the result's attempts. The window
+ * is the probe's attempts: a result carries only its start, so it spans `attempts` deadlines and
+ * retry spacings from there.
  */
 export function attachIcmpErrors(
   results: readonly ProbeResult[],
@@ -27,7 +29,16 @@ export function attachIcmpErrors(
     if (result.transport === 'icmp' || result.port === null || !EXPLAINABLE.has(result.state) || net.isIP(result.address) === 0) return result;
     const from = Date.parse(result.startedAt) - 5;
     const to = from + result.attempts * (timing.timeoutMs + timing.retrySpacingMs) + GRACE_MS;
-    const seen = observer.lookup({ protocol: result.transport, destination: result.address, destinationPort: result.port, from, to });
+    // By source port too: two probes of one run to the same destination port (two probe kinds,
+    // hosts sharing an address) must each get the error their own packets caused.
+    const seen = observer.lookup({
+      protocol: result.transport,
+      destination: result.address,
+      destinationPort: result.port,
+      ...(result.sourcePorts === undefined ? {} : { sourcePorts: result.sourcePorts }),
+      from,
+      to,
+    });
     if (seen === undefined) return result;
     const reason = icmpErrorReason(seen.family, seen.type, seen.code);
     if (reason === undefined) return result;

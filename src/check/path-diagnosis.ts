@@ -3,6 +3,7 @@ import { REASONS } from '../../probes/reason-catalogue.js';
 import type { Transport, TransportState } from '../core/model.js';
 import type { LocateFact, PathDiagnosis, ProbeResult } from '../report/types.js';
 import { attachIcmpErrors } from './icmp-attach.js';
+import type { LocateSettings } from './path-diagnosis-settings.js';
 import net from 'node:net';
 
 /**
@@ -11,21 +12,8 @@ import net from 'node:net';
  * classification and the report says which part was off and why.
  */
 
-export interface LocateSettings {
-  /** Run the TTL-limited search at all. */
-  readonly enabled: boolean;
-  /** At most this many silent paths are located per run (the rest are counted as skipped). */
-  readonly maxPaths: number;
-  /** TTLs tried: 1 to maxHops. */
-  readonly maxHops: number;
-  /** Wait for Time Exceeded answers after a search's probes are sent, milliseconds. */
-  readonly waitMs: number;
-  /** No new search starts after this many milliseconds. */
-  readonly budgetMs: number;
-}
+export { LOCATE_DEFAULTS, type LocateSettings } from './path-diagnosis-settings.js';
 
-/** Documented defaults (README, "Where a path breaks"). */
-export const LOCATE_DEFAULTS: LocateSettings = { enabled: true, maxPaths: 20, maxHops: 16, waitMs: 1000, budgetMs: 15_000 };
 /** Searches at once: each sends maxHops packets in one burst. */
 const LOCATE_PARALLEL = 4;
 

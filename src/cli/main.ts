@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { LOCATE_DEFAULTS } from '../check/path-diagnosis-settings.js';
 import { NetcheckError } from '../core/errors.js';
 import { internalsSetting } from '../core/internals.js';
 import { TOOL_VERSION } from '../core/version.js';
@@ -50,6 +51,14 @@ const runFlagOptions = (): Option[] => [
   new Option('--per-host <n>', 'probes in flight per target host (default: inventory, else 4)'),
   new Option('--max-rate <n>', 'probes started per second in all; 0 = no limit (default: inventory, else 0)'),
 ];
+/** The ICMP error observer and --locate (src/check/path-diagnosis.ts), for `check` and for each run of `serve`. */
+const pathDiagnosisOptions = (run: 'run' | 'cycle'): Option[] => [
+  new Option('--no-icmp-observer', 'do not read ICMP errors on a raw socket (default: on with root or CAP_NET_RAW; names who rejected a probe)'),
+  new Option('--locate', `after each ${run}, find the last hop that answers on each silent path (default: on with root or CAP_NET_RAW)`),
+  new Option('--no-locate', 'do not run the TTL-limited search for silent paths'),
+  new Option('--locate-max-paths <n>', `at most this many silent paths are located per ${run}`).default(LOCATE_DEFAULTS.maxPaths).argParser(positiveInt),
+  new Option('--locate-max-hops <n>', 'TTLs tried by --locate: 1 to n').default(LOCATE_DEFAULTS.maxHops).argParser(positiveInt),
+];
 /** How the human report on stdout is laid out; it fits the terminal's width (100 columns off a terminal). */
 const humanLayoutOptions = (): Option[] => [
   new Option('--wide', 'human report with every column of every result, nothing cut (the same as -f wide)'),
@@ -85,11 +94,7 @@ program
   .option('--lock <file>', 'refuse to start while another run holds this lock file (for cron)')
   .option('--via-responder <host...>', 'probe these hosts through `psm-netcheck respond` (PSM not installed there yet)')
   .option('--no-progress', 'no progress display on stderr')
-  .option('--no-icmp-observer', 'do not read ICMP errors on a raw socket (default: on with root or CAP_NET_RAW; names who rejected a probe)')
-  .option('--locate', 'after the run, find the last hop that answers on each silent path (default: on with root or CAP_NET_RAW)')
-  .option('--no-locate', 'do not run the TTL-limited search for silent paths')
-  .addOption(new Option('--locate-max-paths <n>', 'at most this many silent paths are located per run').default(20).argParser(positiveInt))
-  .addOption(new Option('--locate-max-hops <n>', 'TTLs tried by --locate: 1 to n').default(16).argParser(positiveInt))
+  .addOptions(pathDiagnosisOptions('run'))
   .addOption(logLevel())
   .addOption(logFormat())
   .action(async (options) => {
@@ -175,6 +180,7 @@ program
   .option('--listen <[host:]port>', 'HTTP address; keep it on loopback unless a firewall guards it (port 0: any free port, logged)', '127.0.0.1:9469')
   .addOptions(runFlagOptions())
   .option('--only <probe...>', 'run only these probe kinds (e.g. tcp icmp)')
+  .addOptions(pathDiagnosisOptions('cycle'))
   // A service's journal should say when it listens and how each run went: info, not warn.
   .addOption(logLevel().default('info'))
   .addOption(logFormat())

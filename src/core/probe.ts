@@ -68,13 +68,20 @@ export interface ProbeFacts<Reason extends string = string> {
   readonly evidence?: Evidence;
   readonly findings?: readonly Finding[];
   readonly bytesRead?: number;
+  /**
+   * The local (source) port of the attempt's TCP or UDP socket, as `socket.address()` gave it
+   * after connect; filled in by the probe kit where an ICMP error could explain the outcome. The
+   * ICMP error observer matches the quoted header by it, so two probes to one destination port
+   * are told apart.
+   */
+  readonly localPort?: number;
 }
 
 /** The codes a probe with the catalogue `Reasons` may report: its own and the shared transport codes. */
 export type ReasonOf<Reasons extends ReasonCatalogue> = TransportReason | (keyof Reasons & string);
 
-/** Facts without what the probe kit fills in at the end (timings, bytes read). */
-export type Outcome<Reason extends string = string> = Omit<ProbeFacts<Reason>, 'timings' | 'bytesRead'>;
+/** Facts without what the probe kit fills in at the end (timings, bytes read, local port). */
+export type Outcome<Reason extends string = string> = Omit<ProbeFacts<Reason>, 'timings' | 'bytesRead' | 'localPort'>;
 
 /**
  * A pluggable probe: one file in probes/, a default export of this shape, one line in

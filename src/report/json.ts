@@ -135,6 +135,7 @@ function canonicalResult(result: ProbeResult): ProbeResult {
     timings: canonicalTimings(result.timings),
     ...(result.attemptTimings === undefined ? {} : { attemptTimings: result.attemptTimings.map(canonicalTimings) }),
     ...(result.loopLateMs === undefined ? {} : { loopLateMs: result.loopLateMs }),
+    ...(result.sourcePorts === undefined ? {} : { sourcePorts: result.sourcePorts }),
     evidence: sortedRecord(result.evidence) as Evidence,
     findings: result.findings.map(canonicalFinding),
     verdict: result.verdict,

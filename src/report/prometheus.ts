@@ -100,6 +100,16 @@ function pathFamilies(report: Report, vantage: Label, labelled: ReadonlyMap<Prob
       help: '1 when the ICMP error observer ran (needs CAP_NET_RAW), 0 when the results keep the socket classification only.',
       samples: [[renderLabels([vantage]), section.icmpObserver.on ? 1 : 0]],
     },
+    {
+      name: 'psm_netcheck_locate_on',
+      help: '1 when --locate ran (needs CAP_NET_RAW), 0 when silent paths were not located.',
+      samples: [[renderLabels([vantage]), section.locate.on ? 1 : 0]],
+    },
+    {
+      name: 'psm_netcheck_locate_skipped_paths',
+      help: 'Silent paths --locate left out in this run: over --locate-max-paths or past its time budget.',
+      samples: [[renderLabels([vantage]), section.locate.skipped]],
+    },
     ...(withIcmp.length === 0
       ? []
       : [

@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { NetcheckError, type ErrorCode } from '../core/errors.js';
-import { reportSchema } from './schema.js';
-import type { Report } from './types.js';
+import { readableReportSchema } from './schema.js';
+import { READABLE_REPORT_VERSIONS, REPORT_SCHEMA_VERSION, type Report } from './types.js';
 
 /**
  * The largest JSON report read back (`check --compare`, `merge`). It leaves room for ten times the
@@ -21,8 +21,10 @@ export interface ReadReportOptions {
 /**
  * A JSON report written by psm-netcheck, checked before it is used: a regular file (a FIFO or a
  * device would hang or never end), at most MAX_REPORT_BYTES, valid JSON, and valid against the
- * report schema of this version (`schemas/report.schema.json`). A file that does not exist is
- * undefined, for the caller to decide; every other problem is a NetcheckError with `code`.
+ * report schema of this version (`schemas/report.schema.json`) or of one it reads
+ * (READABLE_REPORT_VERSIONS: a version 1 report, its fields a subset of these, is read as one of
+ * this version). A file that does not exist is undefined, for the caller to decide; every other
+ * problem is a NetcheckError with `code`.
  */
 export async function readReportFile(path: string, options: ReadReportOptions): Promise<Report | undefined> {
   const fail = (why: string): never => {
@@ -43,13 +45,13 @@ export async function readReportFile(path: string, options: ReadReportOptions): 
   } catch (error) {
     return fail(`not JSON (${(error as Error).message})`);
   }
-  const parsed = reportSchema.safeParse(data);
+  const parsed = readableReportSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.map(String).join('.')}: `;
-    return fail(`not a psm-netcheck report of this version (${where}${issue?.message ?? 'invalid'})`);
+    return fail(`not a psm-netcheck report of this version or one it reads (schema ${READABLE_REPORT_VERSIONS.join(', ')}) (${where}${issue?.message ?? 'invalid'})`);
   }
-  return parsed.data as Report;
+  return { ...(parsed.data as Omit<Report, 'schemaVersion'>), schemaVersion: REPORT_SCHEMA_VERSION };
 }
 
 async function readBounded(path: string, fail: (why: string) => never): Promise<string> {

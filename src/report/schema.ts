@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EXPECTATIONS, ROLES, TRANSPORTS, TRANSPORT_STATES, VERDICTS } from '../core/model.js';
-import { REPORT_SCHEMA_VERSION } from './types.js';
+import { READABLE_REPORT_VERSIONS, REPORT_SCHEMA_VERSION } from './types.js';
 import type { Report } from './types.js';
 
 /**
@@ -53,6 +53,10 @@ const probeResult = z.object({
     .min(0)
     .optional()
     .describe('How late the checker\'s event loop ran while this probe was timed, ms, when 5 ms or more: the timings may be that much too long'),
+  sourcePorts: z
+    .array(z.number().int().min(1).max(65535))
+    .optional()
+    .describe('Local (source) port of each attempt\'s socket, oldest first, where an ICMP error could explain the result: what the ICMP error observer matched by'),
   evidence,
   findings: z.array(finding),
   verdict,
@@ -170,6 +174,14 @@ export const reportSchema = z
       .describe('`check`: whether the ICMP error observer and --locate ran, and why not'),
   })
   .describe('psm-netcheck report: the reference format every other output is derived from');
+
+/**
+ * What `--compare` and `merge` accept: a report of this version or of an older one whose fields
+ * are a subset of this one's (READABLE_REPORT_VERSIONS), told apart only by `schemaVersion`.
+ */
+export const readableReportSchema = reportSchema.extend({
+  schemaVersion: z.union(READABLE_REPORT_VERSIONS.map((version) => z.literal(version))),
+});
 
 /** The JSON Schema (draft 2020-12) that `schemas/report.schema.json` holds. */
 export const REPORT_JSON_SCHEMA: Readonly<Record<string, unknown>> = (() => {

@@ -3,9 +3,17 @@ import type { Evidence, Finding, PhaseTimings } from '../core/probe.js';
 
 /**
  * The JSON report: the reference format. Every other output (human, Prometheus, Nagios, JUnit,
- * HTML) is derived from these objects. Bump REPORT_SCHEMA_VERSION on any incompatible change.
+ * HTML) is derived from these objects. Bump REPORT_SCHEMA_VERSION on any change a consumer
+ * validating with the previous schema would reject: its objects forbid properties they do not
+ * declare (additionalProperties: false), so a new field is such a change. What each version
+ * changed: docs/report-schema.md.
  */
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
+/**
+ * Versions `--compare` and `merge` read. Version 1 is a subset of version 2 (no field removed or
+ * retyped), so a version 1 report is read as it is.
+ */
+export const READABLE_REPORT_VERSIONS = [1, 2] as const;
 
 export interface ProbeResult {
   /** Stable id: `<target>/<address>/<transport>/<port|->/<probe>`; the key for comparing runs. */
@@ -36,6 +44,12 @@ export interface ProbeResult {
    * LATE_MS (src/runner/loop-delay.ts): its timings may be that much too long. Absent otherwise.
    */
   readonly loopLateMs?: number;
+  /**
+   * The local (source) port of each attempt's socket, oldest first, where the result could be an
+   * ICMP error's (TCP connect failures, UDP exchanges): what the ICMP error observer matched the
+   * quoted header by, and what a firewall log shows. Absent when no port was bound.
+   */
+  readonly sourcePorts?: readonly number[];
   readonly evidence: Evidence;
   readonly findings: readonly Finding[];
   readonly verdict: Verdict;

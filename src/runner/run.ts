@@ -151,11 +151,14 @@ async function runWithRetries(
   const each: PhaseTimings[] = [];
   // How late the lane's own loop ran while it timed this probe's attempts (lane probes only).
   const laneLate = { ms: 0 };
+  // Each attempt's source port, where the probe kit knew it: the ICMP error observer matches by it.
+  const ports: number[] = [];
   for (;;) {
     const began = now();
     attempts++;
     facts = await attempt(planned, target, settings, deadlines, lane, laneLate);
     each.push(facts.timings);
+    if (facts.localPort !== undefined) ports.push(facts.localPort);
     const retryable = REASONS[facts.reason]?.retryable === true;
     const ended = now();
     admission.attempt(ended - began, retryable && facts.state === 'open', !retryable && facts.reason !== 'aborted', ended);
@@ -193,6 +196,7 @@ async function runWithRetries(
     timings: { ...facts.timings, total: attempts === 1 ? facts.timings.total : ms(last - first) },
     ...(attempts > 1 ? { attemptTimings: each } : {}),
     ...(late >= LATE_MS ? { loopLateMs: Math.round(late) } : {}),
+    ...(ports.length > 0 ? { sourcePorts: ports } : {}),
     evidence: facts.evidence ?? NO_EVIDENCE,
     findings: facts.findings ?? NO_FINDINGS,
     verdict,

@@ -7,6 +7,7 @@ import { parseInventory } from '../../src/inventory/load.js';
 import type { CoverageReport } from '../../src/merge/types.js';
 import { runCli, runCliIntoClosedPipe } from '../support/cli.js';
 import { fakeReport } from './reports.js';
+import { asVersion1, version1Validator } from '../support/report-v1.js';
 
 const INVENTORY = `
 hosts:
@@ -34,6 +35,16 @@ describe('psm-netcheck merge', () => {
     expect(merged.summary).toMatchObject({ pass: 9, total: 9 });
     expect(readFileSync(at('merged.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
     expect(readFileSync(at('merged.out'), 'utf8')).toContain('9 matrix paths for this inventory: every path is verified');
+  });
+
+  it('reads a report of schema version 1 (an older psm-netcheck on one host) beside one of this version', async () => {
+    const old = asVersion1(fakeReport(inventory, { from: 'psm1', viaResponder: ['client-a'] }));
+    expect(version1Validator()(old)).toBe(true);
+    writeFileSync(at('psm1-v1.json'), JSON.stringify(old));
+    const run = await runCli(['merge', '-i', at('inventory.yaml'), at('psm1-v1.json'), at('client-a.json'), '-f', 'json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as CoverageReport).summary).toMatchObject({ pass: 9, total: 9 });
   });
 
   it('exit 1 while a path is not covered, and `coverage` is the same command', async () => {

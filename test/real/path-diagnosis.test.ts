@@ -16,6 +16,12 @@ const why = missing(netns, binary('/usr/sbin/nft'));
 
 const TCP = { open: 7001, drop: 7002, reset: 7003, prohibited: 7004 } as const;
 const UDP = { echo: 9001, drop: 9002, prohibited: 9004, closed: 9009 } as const;
+/**
+ * Two probes of one run to one destination port, told apart only by their source ports: the udp
+ * probe's empty datagram (UDP length 8) and the ntp probe's 48-byte request (UDP length 56), which
+ * r2 treats differently by length. No listener on either port at the target.
+ */
+const SHARED = { rejectNtp: 9005, dropNtp: 9006 } as const;
 const ROUTED = { unreachable: '140', prohibit: '141', blackhole: '142' } as const;
 
 describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate in a routed lab', why), () => {
@@ -44,6 +50,9 @@ describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate i
         `    tcp dport ${TCP.reset} reject with tcp reset`,
         `    tcp dport ${TCP.prohibited} reject with icmpx type admin-prohibited`,
         `    udp dport ${UDP.prohibited} reject with icmpx type admin-prohibited`,
+        `    udp dport ${SHARED.rejectNtp} udp length 56 reject with icmpx type admin-prohibited`,
+        `    udp dport ${SHARED.dropNtp} udp length 56 drop`,
+        `    udp dport ${SHARED.dropNtp} reject with icmpx type admin-prohibited`,
         '  }',
         '}',
         '',
@@ -70,12 +79,13 @@ describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate i
         ...Object.entries(ROUTED).map(([type, suffix]) => `  - { name: ${type}, role: noc, addresses: [198.51.100.${suffix}, "2001:db8:c::${suffix}"] }`),
         'paths:',
         path('tcp-target', 'target', 'tcp', Object.values(TCP)),
-        path('udp-target', 'target', 'udp', Object.values(UDP)),
+        path('udp-target', 'target', 'udp', [...Object.values(UDP), ...Object.values(SHARED)]),
+        `  - { name: ntp-shared, from: vantage, to: target, transport: udp, ports: [${Object.values(SHARED).join(', ')}], probe: ntp }`,
         ...Object.keys(ROUTED).flatMap((type) => [path(`tcp-${type}`, type, 'tcp', [TCP.open]), path(`udp-${type}`, type, 'udp', [UDP.echo])]),
         '',
       ].join('\n'),
     );
-    const run = await routed.lab.runNode('vantage', 'dist/src/cli/main.js', ['check', '-i', inventory, '--from', 'vantage', '--format', 'json', '--only', 'tcp', 'udp'], {
+    const run = await routed.lab.runNode('vantage', 'dist/src/cli/main.js', ['check', '-i', inventory, '--from', 'vantage', '--format', 'json', '--only', 'tcp', 'udp', 'ntp'], {
       timeoutMs: 120_000,
     });
     if (run.stdout.trim() === '') throw new Error(`check printed nothing (${String(run.code)}):\n${run.stderr}`);
@@ -86,8 +96,8 @@ describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate i
     await routed?.lab.destroy();
   });
 
-  const result = (address: string, port: number, transport: 'tcp' | 'udp'): ProbeResult => {
-    const found = report.results.find((r) => r.address === address && r.port === port && r.transport === transport);
+  const result = (address: string, port: number, transport: 'tcp' | 'udp', probe: string = transport): ProbeResult => {
+    const found = report.results.find((r) => r.address === address && r.port === port && r.transport === transport && r.probe === probe);
     if (found === undefined) throw new Error(`no result for ${transport} ${address} ${port}`);
     return found;
   };
@@ -111,7 +121,27 @@ describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate i
       for (const [port, transport] of [[TCP.prohibited, 'tcp'], [UDP.prohibited, 'udp']] as const) {
         const found = result(routed.addr.target[family], port, transport);
         expect(found).toMatchObject({ state: 'filtered', reason: 'admin-prohibited', icmp: { from: routed.addr.r2[family], fromTarget: false } });
+        // The source port it was matched by: known although the error destroyed the socket.
+        expect(found.sourcePorts).toHaveLength(1);
       }
+    }
+  });
+
+  it('two probes to one destination port: each result names the ICMP error its own packets caused (matched by source port)', () => {
+    for (const family of both) {
+      const target = routed.addr.target[family];
+      // The ntp request is rejected by r2; the udp probe's empty datagram reaches the target's closed port.
+      const rejected = result(target, SHARED.rejectNtp, 'udp', 'ntp');
+      const closed = result(target, SHARED.rejectNtp, 'udp', 'udp');
+      expect(rejected).toMatchObject({ state: 'filtered', reason: 'admin-prohibited', icmp: { from: routed.addr.r2[family], fromTarget: false } });
+      expect(closed).toMatchObject({ state: 'closed', reason: 'port-unreachable', icmp: { from: target, fromTarget: true } });
+      // One answered, one not: the ntp request is dropped in silence, the udp datagram rejected.
+      const silent = result(target, SHARED.dropNtp, 'udp', 'ntp');
+      const answered = result(target, SHARED.dropNtp, 'udp', 'udp');
+      expect(answered).toMatchObject({ state: 'filtered', reason: 'admin-prohibited', icmp: { from: routed.addr.r2[family] } });
+      expect(silent.state).toBe('open|filtered');
+      expect(silent.icmp).toBeUndefined();
+      for (const found of [rejected, closed, silent, answered]) expect(found.sourcePorts).toHaveLength(found.attempts);
     }
   });
 
@@ -171,6 +201,55 @@ describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate i
       }
     }
   });
+
+  it('serve runs the observer and --locate each cycle: a real scrape of /metrics names who rejected and the last hop', async () => {
+    const listen = `${routed.addr.vantage[4]}:19469`;
+    const serve = routed.lab.spawn('vantage', process.execPath, [
+      'dist/src/cli/main.js',
+      'serve',
+      '-i',
+      inventoryPath,
+      '--from',
+      'vantage',
+      '--only',
+      'tcp',
+      '--interval',
+      '10m',
+      '--listen',
+      listen,
+      '--log-format',
+      'json',
+    ]);
+    try {
+      await serve.waitForOutput(/"msg":"listening"/, 20_000);
+      // Scraped from inside the vantage namespace, over HTTP, as Prometheus would.
+      const scrape = async (path: string): Promise<string> => {
+        const fetched = await routed.lab.execOk('vantage', process.execPath, [
+          '-e',
+          `fetch('http://${listen}${path}', { signal: AbortSignal.timeout(5000) }).then(async (r) => process.stdout.write(r.status + '\\n' + (await r.text())))`,
+        ], { timeoutMs: 10_000 });
+        return fetched.stdout;
+      };
+      let metrics = '';
+      // Until the first run has finished (it probes for a few seconds, then locates).
+      for (const until = Date.now() + 60_000; Date.now() < until && !/^psm_netcheck_runs_total\{vantage="vantage"\} 1$/m.test(metrics); ) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        metrics = await scrape('/metrics');
+      }
+      const r2 = routed.addr.r2[4];
+      const target = routed.addr.target[4];
+      expect(metrics).toMatch(/^psm_netcheck_icmp_observer_on\{vantage="vantage"\} 1$/m);
+      expect(metrics).toMatch(/^psm_netcheck_locate_on\{vantage="vantage"\} 1$/m);
+      const series = (family: string, port: number): string =>
+        metrics.split('\n').find((line) => line.startsWith(`${family}{`) && line.includes(`address="${target}"`) && line.includes(`port="${port}"`)) ?? '';
+      expect(series('psm_netcheck_probe_icmp_error_info', TCP.prohibited)).toMatch(/icmp_reason="admin-prohibited".*sender="198\.51\.100\.66",sender_is_target="false"\} 1$/);
+      expect(series('psm_netcheck_probe_locate_last_hop', TCP.drop)).toMatch(new RegExp(`method="tcp-syn",hop_address="${r2.replace(/\./g, '\\.')}"\\} 2$`));
+      const report = JSON.parse((await scrape('/report.json')).replace(/^200\n/, '')) as Report;
+      expect(report.pathDiagnosis).toMatchObject({ icmpObserver: { on: true }, locate: { on: true } });
+    } finally {
+      await serve.stop();
+    }
+  }, 120_000);
 
   it('without CAP_NET_RAW (an unprivileged user): the socket classification stays, and the report says the observer was off', async () => {
     await ensureLabUser();

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +13,8 @@ import type { ProbeResult, Report } from '../../src/report/types.js';
 import { REASONS } from '../../probes/reason-catalogue.js';
 import { SAMPLE_REPORT } from '../fixtures/report-sample.js';
 import { expectGolden } from './golden.js';
+import { readReportFile } from '../../src/report/read-report.js';
+import { asVersion1, version1Validator } from '../support/report-v1.js';
 
 function validator() {
   // Both packages are CommonJS: under NodeNext the default import is module.exports, whose
@@ -48,7 +52,7 @@ describe('formatJson', () => {
 
   it('indents by two spaces, writes each result on one line, ends with a newline, and puts timings.total first', () => {
     const text = formatJson(SAMPLE_REPORT);
-    expect(text.startsWith('{\n  "schemaVersion": 1,\n  "tool": {\n    "name": "psm-netcheck"')).toBe(true);
+    expect(text.startsWith('{\n  "schemaVersion": 2,\n  "tool": {\n    "name": "psm-netcheck"')).toBe(true);
     expect(text.endsWith('}\n')).toBe(true);
     expect(text).toContain('"timings":{"total":182.3,"connect":1.2,"hello":31,');
     const resultLines = text.split('\n').filter((line) => line.startsWith('    {"id":'));
@@ -129,5 +133,59 @@ describe('report JSON Schema', () => {
   it('equals the committed schemas/report.schema.json (regenerate: scripts/write-report-schema.ts)', () => {
     const committed = readFileSync(new URL('../../schemas/report.schema.json', import.meta.url), 'utf8');
     expect(committed).toBe(reportSchemaText());
+  });
+});
+
+describe('report schema versions (docs/report-schema.md)', () => {
+  // The sample with every field version 2 added.
+  const first = SAMPLE_REPORT.results[0] as ProbeResult;
+  const withNewFields: Report = {
+    ...SAMPLE_REPORT,
+    loopDelay: { p50Ms: 0.1, p99Ms: 2, maxMs: 9, lateResults: 1, lateMs: 5 },
+    pathDiagnosis: { icmpObserver: { on: true }, locate: { on: true, located: 1, skipped: 0 } },
+    results: [
+      {
+        ...first,
+        attemptTimings: [{ total: 2000 }, { total: 1000 }],
+        loopLateMs: 7,
+        sourcePorts: [40001, 40002],
+        icmp: { family: 4, type: 3, code: 13, reason: 'admin-prohibited', from: '198.51.100.66', fromTarget: false },
+        locate: { method: 'udp', lastHop: 2, lastHopAddress: '198.51.100.66', reachedTarget: false, targetHopsByIcmp: 3, maxHops: 16 },
+      },
+      ...SAMPLE_REPORT.results.slice(1),
+    ],
+  };
+
+  it('version 2 validates the report with every new field', () => {
+    const validate = validator();
+    expect(validate(JSON.parse(formatJson(withNewFields))), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('the new fields break the published version 1 (it forbids undeclared properties): hence version 2', () => {
+    const validate = version1Validator();
+    // Even labelled version 1, as the reports of issue 17's first merges were, today's fields are rejected.
+    const labelledOld = { ...(JSON.parse(formatJson(withNewFields)) as object), schemaVersion: 1 };
+    expect(validate(labelledOld)).toBe(false);
+    const refused = new Set((validate.errors ?? []).map((error) => (error.params as { additionalProperty?: string }).additionalProperty));
+    for (const field of ['loopDelay', 'pathDiagnosis', 'attemptTimings', 'loopLateMs', 'sourcePorts', 'icmp', 'locate']) expect(refused).toContain(field);
+    expect(REPORT_SCHEMA_VERSION).toBe(2);
+  });
+
+  it('--compare and merge read a version 1 report (valid under the version 1 schema) as it is', async () => {
+    const old = asVersion1(withNewFields);
+    const validate = version1Validator();
+    expect(validate(old), JSON.stringify(validate.errors)).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'psm-netcheck-v1-'));
+    try {
+      const file = join(dir, 'v1.json');
+      writeFileSync(file, JSON.stringify(old));
+      const read = await readReportFile(file, { code: 'E_PREVIOUS_REPORT', label: file });
+      expect(read?.results.map((result) => [result.id, result.verdict])).toEqual(SAMPLE_REPORT.results.map((result) => [result.id, result.verdict]));
+      expect(read?.loopDelay).toBeUndefined();
+      writeFileSync(file, JSON.stringify({ ...old, schemaVersion: 3 }));
+      await expect(readReportFile(file, { code: 'E_PREVIOUS_REPORT', label: file })).rejects.toThrow(/of this version or one it reads \(schema 1, 2\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,8 @@
 import type { Socket } from 'raw-socket';
 import { canonicalIp, type IpFamily } from './packet.js';
 import { openRawIcmpSocket } from './privilege.js';
-import { parseIcmpError, type IcmpError, type QuotedProtocol } from './quoted.js';
+import { IcmpErrorIndex, type IcmpLookup, type ObservedIcmpError } from './error-index.js';
+import { parseIcmpError } from './quoted.js';
 import { loadRawSocket } from './raw.js';
 
 /**
@@ -10,35 +11,17 @@ import { loadRawSocket } from './raw.js';
  * tell a firewall from a dead host (Linux folds type 3 codes 1, 10 and 13 into EHOSTUNREACH) and
  * a UDP socket without IP_RECVERR never hears of codes 0 and 1 at all; the raw copy keeps the
  * exact type and code and the address of the router or host that sent it. Errors are indexed by
- * the quoted packet (protocol, destination, destination port), so that each probe's result can be
- * matched to the error its own packets caused. Needs CAP_NET_RAW; without it start() says why.
+ * the quoted packet (protocol, destination, destination port) and matched by its source port too,
+ * so that each probe's result gets the error its own packets caused, even when several probes of a
+ * run go to the same destination port. Needs CAP_NET_RAW; without it start() says why.
  */
 
-export interface ObservedIcmpError extends IcmpError {
-  /** Canonical address of the sender of the ICMP error. */
-  readonly from: string;
-  /** Wall-clock milliseconds (Date.now()) at arrival. */
-  readonly at: number;
-}
-
-export interface IcmpLookup {
-  readonly protocol: QuotedProtocol;
-  readonly destination: string;
-  readonly destinationPort?: number;
-  /** The window of the probe's attempts, wall-clock milliseconds. */
-  readonly from: number;
-  readonly to: number;
-}
-
-/** Bound on the errors kept per run: a flood of ICMP costs memory no more than this. */
-const MAX_KEPT = 20_000;
+export type { IcmpLookup, ObservedIcmpError } from './error-index.js';
 
 export class IcmpObserver {
   readonly #sockets: Socket[];
-  readonly #byFlow = new Map<string, ObservedIcmpError[]>();
+  readonly #errors = new IcmpErrorIndex();
   readonly #listeners = new Set<(error: ObservedIcmpError) => void>();
-  #kept = 0;
-  #dropped = 0;
 
   private constructor(sockets: Socket[]) {
     this.#sockets = sockets;
@@ -67,18 +50,12 @@ export class IcmpObserver {
 
   /** Errors seen but not kept because MAX_KEPT was reached. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#errors.dropped;
   }
 
-  /** The last error inside the window that quotes a packet of this flow. */
+  /** See IcmpErrorIndex.lookup. */
   lookup(query: IcmpLookup): ObservedIcmpError | undefined {
-    const list = this.#byFlow.get(flowKey(query.protocol, canonicalIp(query.destination), query.destinationPort));
-    if (list === undefined) return undefined;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const error = list[i];
-      if (error !== undefined && error.at >= query.from && error.at <= query.to) return error;
-    }
-    return undefined;
+    return this.#errors.lookup(query);
   }
 
   /** Every error as it arrives (the locate probes listen for their Time Exceeded); returns the unsubscribe. */
@@ -97,18 +74,6 @@ export class IcmpObserver {
     if (parsed === undefined) return;
     const error: ObservedIcmpError = { ...parsed, from: canonicalIp(source), at: Date.now() };
     for (const listener of this.#listeners) listener(error);
-    if (this.#kept >= MAX_KEPT) {
-      this.#dropped += 1;
-      return;
-    }
-    this.#kept += 1;
-    const key = flowKey(parsed.quoted.protocol, parsed.quoted.destination, parsed.quoted.destinationPort);
-    const list = this.#byFlow.get(key);
-    if (list === undefined) this.#byFlow.set(key, [error]);
-    else list.push(error);
+    this.#errors.add(error);
   }
-}
-
-function flowKey(protocol: QuotedProtocol, destination: string, port: number | undefined): string {
-  return `${protocol}|${destination}|${port ?? ''}`;
 }

@@ -12,11 +12,11 @@ import type { FormatName } from '../../report/index.js';
 import { linesAheadFor, parseOutputs, prepareOutputs, writeOutputs } from '../outputs.js';
 import { parseOnly } from '../only.js';
 import { effectiveSettings } from '../../check/settings.js';
-import { LOCATE_DEFAULTS } from '../../check/path-diagnosis.js';
+import { pathDiagnosisFromFlags, type PathDiagnosisFlags } from '../../check/path-diagnosis-settings.js';
 import type { RunFlags } from '../../core/settings.js';
 import { parseViaResponder } from '../via-responder.js';
 
-export interface CheckFlags extends RunFlags {
+export interface CheckFlags extends RunFlags, PathDiagnosisFlags {
   readonly inventory: string;
   readonly from?: string;
   readonly output?: string[];
@@ -32,12 +32,6 @@ export interface CheckFlags extends RunFlags {
   readonly verbose?: boolean;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
-  /** `--no-icmp-observer` makes it false. */
-  readonly icmpObserver?: boolean;
-  /** `--no-locate` makes it false. */
-  readonly locate?: boolean;
-  readonly locateMaxPaths?: number;
-  readonly locateMaxHops?: number;
 }
 
 export async function checkCommand(flags: CheckFlags): Promise<number> {
@@ -56,15 +50,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   const linesAhead = linesAheadFor(outputs, format);
   let report: Report;
   try {
-    const pathDiagnosis = {
-      observer: flags.icmpObserver !== false,
-      locate: {
-        ...LOCATE_DEFAULTS,
-        enabled: flags.locate !== false,
-        maxPaths: flags.locateMaxPaths ?? LOCATE_DEFAULTS.maxPaths,
-        maxHops: flags.locateMaxHops ?? LOCATE_DEFAULTS.maxHops,
-      },
-    };
+    const pathDiagnosis = pathDiagnosisFromFlags(flags);
     report = await interactiveCheck({ inventory, vantage, settings, log, only, viaResponder, progress: flags.progress, linesAhead, pathDiagnosis });
   } finally {
     await lock?.release();

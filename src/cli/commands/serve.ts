@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { executeCheck } from '../../check/execute.js';
+import { pathDiagnosisFromFlags, type PathDiagnosisFlags } from '../../check/path-diagnosis-settings.js';
 import { EXIT } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
@@ -12,7 +13,7 @@ import { effectiveSettings } from '../../check/settings.js';
 import { durationSchema, LIMITS, parseFlagValue, type RunFlags } from '../../core/settings.js';
 import { interruptSignal } from '../signals.js';
 
-export interface ServeFlags extends RunFlags {
+export interface ServeFlags extends RunFlags, PathDiagnosisFlags {
   readonly inventory: string;
   readonly from?: string;
   readonly interval: string;
@@ -35,11 +36,14 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const inventory = await loadInventory(flags.inventory, { requireSecrets: true });
   const vantage = findVantage(inventory, flags.from);
   const settings = effectiveSettings(inventory.defaults, flags);
+  // As for check: the observer and --locate run where the process has CAP_NET_RAW (each run opens
+  // and closes its raw sockets); without it, each report says they were off and why.
+  const pathDiagnosis = pathDiagnosisFromFlags(flags, intervalMs);
 
   const loop = createRunLoop({
     intervalMs,
     log,
-    run: (signal) => executeCheck({ inventory, vantage, settings, signal, log, ...(only === undefined ? {} : { only }) }),
+    run: (signal) => executeCheck({ inventory, vantage, settings, signal, log, pathDiagnosis, ...(only === undefined ? {} : { only }) }),
   });
   // Signals are ours from before the socket opens, so that a stop never finds a half-started server.
   const interrupt = interruptSignal(log);
