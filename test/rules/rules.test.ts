@@ -127,6 +127,19 @@ describe('rules: formats', () => {
     expect(v6.trimEnd().endsWith('COMMIT')).toBe(true);
   });
 
+  it('--deny reject: the deny entries answer (TCP reset, ICMP port unreachable) instead of dropping, in both rule sets', () => {
+    expect(aggregated.deny).toBe('drop');
+    const rejecting = buildRules(inventory, { deny: 'reject', inventoryLabel: 'site.yaml' });
+    expect(rejecting.deny).toBe('reject');
+    expect(formatNft(rejecting)).toContain('ip saddr 198.51.100.10 ip daddr 198.51.100.101 tcp dport 23 reject with tcp reset comment "path:no-telnet"');
+    expect(formatIptables(rejecting, 4)).toContain('-d 198.51.100.101 -p tcp --dport 23 -m comment --comment "path:no-telnet" -j REJECT --reject-with tcp-reset');
+    const udp: RuleEntry = { ...(entriesOf(rejecting, 'path:no-telnet')[0] as RuleEntry), protocol: 'udp', ports: ['69'] };
+    expect(formatNft({ ...rejecting, entries: [udp] })).toContain('udp dport 69 reject comment "path:no-telnet"');
+    expect(formatIptables({ ...rejecting, entries: [udp] }, 4)).toContain('-p udp --dport 69 -m comment --comment "path:no-telnet" -j REJECT\n');
+    // The allow entries are the same either way.
+    expect(formatNft(rejecting).split('\n').filter((l) => l.includes(' accept '))).toEqual(formatNft(aggregated).split('\n').filter((l) => l.includes(' accept ')));
+  });
+
   it('iptables: more ports than one multiport match takes are split over several rules', () => {
     const ports = Array.from({ length: 20 }, (_, i) => String(1000 + i));
     const entry: RuleEntry = {
