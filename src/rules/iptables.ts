@@ -1,5 +1,5 @@
 import { byFamily, familyItems } from './addresses.js';
-import { commentText, firewallHeader, portItems } from './firewall-text.js';
+import { commentText, dnsNameComment, firewallHeader, portItems } from './firewall-text.js';
 import type { DenyTarget, RuleEntry, RuleSet } from './types.js';
 
 /** The chain `rules -f iptables` fills; FORWARD jumps to it. */
@@ -43,7 +43,7 @@ function entryRules(entry: RuleEntry, family: 4 | 6, deny: DenyTarget): string[]
   const destinations = byFamily(entry.destinations);
   const lines: string[] = [];
   const names = [...sources.names, ...destinations.names];
-  if (names.length > 0) lines.push(`# ${entry.id} ${entry.row}: not written for DNS names, give addresses: ${names.join(', ')}`);
+  if (names.length > 0) lines.push(dnsNameComment(entry, names));
   const target = entry.action === 'allow' ? 'ACCEPT' : deny === 'drop' ? 'DROP' : entry.protocol === 'tcp' ? 'REJECT --reject-with tcp-reset' : 'REJECT';
   const comment = `-m comment --comment "${commentText(entry)}" -j ${target}`;
   for (const from of familyItems(sources, family)) {

@@ -1,5 +1,5 @@
 import { byFamily, familyItems } from './addresses.js';
-import { commentText, firewallHeader, portItems } from './firewall-text.js';
+import { commentText, dnsNameComment, firewallHeader, portItems } from './firewall-text.js';
 import type { DenyTarget, RuleEntry, RuleSet } from './types.js';
 
 /** The table `rules -f nft` writes; loading the file again replaces it whole. */
@@ -34,7 +34,7 @@ function entryRules(entry: RuleEntry, deny: DenyTarget): string[] {
   const destinations = byFamily(entry.destinations);
   const lines: string[] = [];
   const names = [...sources.names, ...destinations.names];
-  if (names.length > 0) lines.push(`# ${entry.id} ${entry.row}: not written for DNS names, give addresses: ${names.join(', ')}`);
+  if (names.length > 0) lines.push(dnsNameComment(entry, names));
   for (const family of [4, 6] as const) {
     const from = familyItems(sources, family);
     const to = familyItems(destinations, family);

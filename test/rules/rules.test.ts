@@ -111,7 +111,8 @@ describe('rules: formats', () => {
     // The deny comes before every accept.
     expect(text.indexOf(' drop comment')).toBeLessThan(text.indexOf(' accept comment "t'));
     // A host named only by DNS cannot be in a rule: it is said, not dropped silently.
-    expect(text).toContain('not written for DNS names, give addresses: old1 (ne-old.example.test)');
+    expect(text).toContain('no rule for old1 (ne-old.example.test): a firewall resolves a DNS name only once, when the rule set is loaded');
+    expect(formatIptables(aggregated, 4)).toContain('no rule for old1 (ne-old.example.test)');
   });
 
   it('iptables: a rule per source and destination item, ranges through iprange, IPv6 apart', () => {

@@ -31,7 +31,7 @@ export async function rulesCommand(flags: RulesFlags): Promise<number> {
   const names = dnsNames(rules);
   const firewall = [flags.format, ...outputs.map((o) => o.format)].some((f) => f === 'nft' || f === 'iptables' || f === 'ip6tables');
   if (firewall && names.length > 0) {
-    log.warn({ hosts: names }, 'hosts named by DNS only get no firewall rule (a rule needs an address): each is a comment in the rule set');
+    log.warn({ hosts: names }, 'hosts named by DNS only get no firewall rule (a firewall resolves a name once, when the rule set is loaded): each is a comment in the rule set; give their addresses in the inventory');
   }
 
   for (const output of outputs) {
