@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInventory } from '../src/inventory/load.js';
 import type { Inventory } from '../src/inventory/types.js';
+import { matrixPaths } from '../src/planner/deployment-paths.js';
 import { planChecks } from '../src/planner/plan.js';
 import type { Plan } from '../src/planner/types.js';
 import { findVantage } from '../src/planner/vantage.js';
@@ -159,5 +160,47 @@ describe('planner from other vantages', () => {
     expect(() => findVantage(inventory, undefined, ['127.0.0.1'])).toThrow(/--from NAME/);
     expect(() => findVantage(inventory, undefined, ['192.0.2.10', '192.0.2.11'])).toThrow(/several hosts \(psm1, psm2\)/);
     expect(() => findVantage(inventory, 'nope')).toThrow(/no such host/);
+  });
+});
+
+describe('planner: only the address families the vantage has', () => {
+  const families = parseInventory(
+    `
+name: families
+hosts:
+  - { name: psm1, role: psm-server, addresses: [192.0.2.10, "2001:db8::10", psm1.example.net] }
+  - { name: v4-client, role: psm-client, addresses: [192.0.2.20] }
+  - { name: v6-client, role: psm-client, addresses: ["2001:db8::21"] }
+  - { name: dns-client, role: psm-client, addresses: [client.example.net] }
+  - { name: v6-only-server, role: psm-server, addresses: ["2001:db8::11"] }
+paths:
+  - { name: v4-to-v6, from: v4-client, to: v6-only-server, transport: tcp, ports: [9998] }
+`,
+    'families.yaml',
+    '/tmp',
+    { requireSecrets: false },
+  );
+  const addressesFrom = (vantage: string, target: string): string[] =>
+    [...new Set(planChecks(families, findVantage(families, vantage)).probes.filter((p) => p.target === target).map((p) => p.address))].sort();
+
+  it('a vantage with only IPv4 addresses probes the IPv4 addresses and the DNS names of its targets, never the IPv6 ones', () => {
+    expect(addressesFrom('v4-client', 'psm1')).toEqual(['192.0.2.10', 'psm1.example.net']);
+    expect(addressesFrom('v6-client', 'psm1')).toEqual(['2001:db8::10', 'psm1.example.net']);
+  });
+
+  it('a vantage whose families are unknown (named by DNS) probes every address, as before', () => {
+    expect(addressesFrom('dns-client', 'psm1')).toEqual(['192.0.2.10', '2001:db8::10', 'psm1.example.net']);
+    expect(addressesFrom('dns-client', 'v6-only-server')).toEqual(['2001:db8::11']);
+  });
+
+  it('a target with no address of the vantage\'s families is listed as not testable, with why, never probed', () => {
+    const plan = planChecks(families, findVantage(families, 'v4-client'));
+    expect(plan.probes.some((p) => p.target === 'v6-only-server')).toBe(false);
+    const rest = plan.notTestable.find((n) => n.row === 't1-rest' && n.to === 'v6-only-server');
+    expect(rest).toMatchObject({ from: 'v4-client', testableFrom: [], why: expect.stringMatching(/only IPv4 .* only IPv6/) });
+    expect(plan.notTestable.find((n) => n.row === 'path:v4-to-v6')?.why).toMatch(/two address families/);
+    // merge expects the same: no probe of such a path, which it then lists as impossible to verify, with why.
+    const path = matrixPaths(families).find((p) => p.id === 't1-rest/v4-client/v6-only-server');
+    expect(path).toMatchObject({ points: [], untestable: [{ ports: '9998', why: expect.stringMatching(/two address families/) }] });
   });
 });

@@ -137,6 +137,7 @@ program
   .option('-o, --output <[format=]file>', 'also write the rules, atomically; format from the extension (.md, .csv, .json, .nft, .v4, .v6) or given as markdown=, csv=, json=, nft=, iptables=, ip6tables= (repeatable)', collect, [])
   .addOption(new Option('-f, --format <format>', 'rules on stdout').choices(['markdown', 'csv', 'json', 'nft', 'iptables', 'ip6tables', 'none']).default('markdown'))
   .option('--per-host', 'one entry per source and destination host (default: hosts that need the same ports grouped)')
+  .addOption(new Option('--deny <target>', 'what the nft and iptables rule sets do with the deny entries: drop silently, or reject (TCP reset, ICMP port unreachable)').choices(['drop', 'reject']).default('drop'))
   .addOption(logLevel())
   .addOption(logFormat())
   .action(async (options) => {

@@ -2,6 +2,7 @@ import type { Expectation, Role, Transport } from '../core/model.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { expandPorts, formatPortSpec, MATRIX } from '../matrix/index.js';
 import type { MatrixRow } from '../matrix/types.js';
+import { noCommonFamily, reachableAddresses } from './address-families.js';
 import { hostsForRow, portSpecFor } from './row-hosts.js';
 
 /**
@@ -27,8 +28,9 @@ export interface MatrixPath {
   readonly expected: Expectation;
   /**
    * Every probe that verifies the path, as `<address> <transport>/<port>` (`<address> icmp`):
-   * each address of the target times each port something can probe. The planner plans the same
-   * probes from the `from` host, so a report's results land on these keys.
+   * each address of the target in a family the initiator has (./address-families.ts) times each
+   * port something can probe. The planner plans the same probes from the `from` host, so a
+   * report's results land on these keys.
    */
   readonly points: readonly string[];
   /** Ports that nothing can probe by connecting to them (FTP's active-mode data port), and why. */
@@ -66,6 +68,7 @@ export function matrixPaths(inventory: Inventory, matrix: readonly MatrixRow[] =
     if (from === undefined || to === undefined) continue; // the loader rejects unknown names
     const ports = declared.transport === 'icmp' ? [undefined] : declared.ports;
     const row = `path:${declared.name}`;
+    const crossFamily = noCommonFamily(from, to);
     paths.push({
       id: `${row}/${from.name}/${to.name}`,
       row,
@@ -78,8 +81,8 @@ export function matrixPaths(inventory: Inventory, matrix: readonly MatrixRow[] =
       transport: declared.transport,
       ports: declared.ports.map(String),
       expected: declared.expect,
-      points: to.addresses.flatMap((address) => ports.map((port) => pointKey(address, declared.transport, port))),
-      untestable: [],
+      points: reachableAddresses(from, to).flatMap((address) => ports.map((port) => pointKey(address, declared.transport, port))),
+      untestable: crossFamily === undefined ? [] : [{ ports: declared.transport === 'icmp' ? 'icmp' : declared.ports.join(','), why: crossFamily }],
     });
   }
   return paths;
@@ -89,17 +92,21 @@ function rowPath(row: MatrixRow, from: Host, to: Host): MatrixPath {
   const points: string[] = [];
   const ports: string[] = [];
   const untestable: { ports: string; why: string }[] = [];
+  // Only the address families the initiator has, as the planner does (./address-families.ts).
+  const addresses = reachableAddresses(from, to);
+  const crossFamily = noCommonFamily(from, to);
   if (row.transport === 'icmp' || row.ports.length === 0) {
-    for (const address of to.addresses) points.push(pointKey(address, row.transport, undefined));
+    for (const address of addresses) points.push(pointKey(address, row.transport, undefined));
+    if (crossFamily !== undefined) untestable.push({ ports: row.transport, why: crossFamily });
   }
   for (const matrixPort of row.ports) {
     const spec = portSpecFor(matrixPort.port, matrixPort.portKey, to);
     ports.push(formatPortSpec(spec));
-    if (matrixPort.probe === null) {
-      untestable.push({ ports: formatPortSpec(spec), why: matrixPort.untestableWhy ?? 'no probe can verify this port' });
+    if (matrixPort.probe === null || crossFamily !== undefined) {
+      untestable.push({ ports: formatPortSpec(spec), why: crossFamily ?? matrixPort.untestableWhy ?? 'no probe can verify this port' });
       continue;
     }
-    for (const address of to.addresses) {
+    for (const address of addresses) {
       for (const port of expandPorts(spec)) points.push(pointKey(address, row.transport, port));
     }
   }

@@ -6,6 +6,7 @@ import type { Host, Inventory } from '../inventory/types.js';
 import type { Role, Transport } from '../core/model.js';
 import type { NotTestable } from '../report/types.js';
 import { probeFor, type ProbeKind } from '../../probes/registry.js';
+import { noCommonFamily, reachableAddresses } from './address-families.js';
 import { hostsForRow, portSpecFor } from './row-hosts.js';
 import type { Plan, PlannedProbe } from './types.js';
 
@@ -133,9 +134,14 @@ class PlanBuilder {
     }
     const ports: (number | undefined)[] = path.transport === 'icmp' ? [undefined] : [...path.ports];
     const application = path.description ?? path.name;
+    const crossFamily = noCommonFamily(this.#vantage, target);
+    if (crossFamily !== undefined) {
+      this.#notTestable.push({ row, table: 0, application, from: this.#vantage.name, to: target.name, transport: path.transport, ports: path.ports.map(String), why: crossFamily, testableFrom: [] });
+      return;
+    }
     const probe = this.#responderProbe(target, path.transport) ?? path.probe;
     const targetRole = target.roles[0] ?? 'psm-server';
-    for (const address of target.addresses) {
+    for (const address of reachableAddresses(this.#vantage, target)) {
       for (const port of ports) {
         this.#add(row, 0, application, probe, target, targetRole, address, path.transport, port, path.expect, undefined);
       }
@@ -148,8 +154,25 @@ class PlanBuilder {
   }
 
   #planRowTarget(row: MatrixRow, target: Host): void {
+    const crossFamily = noCommonFamily(this.#vantage, target);
+    if (crossFamily !== undefined) {
+      this.#notTestable.push({
+        row: row.id,
+        table: row.table,
+        application: row.application,
+        from: this.#vantage.name,
+        to: target.name,
+        transport: row.transport,
+        ports: row.ports.map((p) => formatPorts([portSpecFor(p.port, p.portKey, target)])),
+        why: crossFamily,
+        testableFrom: [],
+      });
+      return;
+    }
+    // Only the address families the vantage has (./address-families.ts).
+    const addresses = reachableAddresses(this.#vantage, target);
     if (row.transport === 'icmp' || row.ports.length === 0) {
-      for (const address of target.addresses) {
+      for (const address of addresses) {
         this.#addRowProbe(row, rowProbe(row), target, address, undefined);
       }
       return;
@@ -172,7 +195,7 @@ class PlanBuilder {
       }
       // The responder probes take no options: what the matrix port implies (HTTPS) is for the real service.
       const responder = this.#responderProbe(target, row.transport);
-      for (const address of target.addresses) {
+      for (const address of addresses) {
         for (const port of expandPorts(spec)) {
           if (responder !== undefined) this.#addRowProbe(row, responder, target, address, port);
           else this.#addRowProbe(row, matrixPort.probe, target, address, port, matrixPort.probeOptions);

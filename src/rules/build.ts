@@ -1,11 +1,13 @@
 import { TOOL_VERSION } from '../core/version.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { matrixPaths, type MatrixPath } from '../planner/deployment-paths.js';
-import { RULES_SCHEMA_VERSION, type RuleDirection, type RuleEndpoint, type RuleEntry, type RuleSet } from './types.js';
+import { RULES_SCHEMA_VERSION, type DenyTarget, type RuleDirection, type RuleEndpoint, type RuleEntry, type RuleSet } from './types.js';
 
 export interface RulesOptions {
   /** One entry per source and destination host instead of one per row and port set. */
   readonly perHost?: boolean;
+  /** What the rule sets do with a deny entry's packets (default: drop). */
+  readonly deny?: DenyTarget;
   /** How the inventory is named in the output (default: its source). */
   readonly inventoryLabel?: string;
 }
@@ -33,6 +35,7 @@ export function buildRules(inventory: Inventory, options: RulesOptions = {}): Ru
     tool: { name: 'psm-netcheck', version: TOOL_VERSION },
     inventory: options.inventoryLabel ?? inventory.source,
     aggregated: options.perHost !== true,
+    deny: options.deny ?? 'drop',
     summary: { entries: entries.length, allow: entries.length - deny, deny, paths: paths.length },
     entries,
   };

@@ -17,6 +17,16 @@ export function commentText(entry: RuleEntry): string {
   return entry.row.replace(/[^A-Za-z0-9:._/ -]/g, '_').slice(0, 120);
 }
 
+/**
+ * The line in place of the rules of the hosts an entry names by DNS only. No rule by name: nft and
+ * iptables both resolve a name once, when the rule set is loaded, and keep the addresses of that
+ * moment (a rule that follows DNS is not something either offers), and a load fails outright when
+ * the resolver does not answer. The installer gives the addresses, knowing which they are.
+ */
+export function dnsNameComment(entry: RuleEntry, names: readonly string[]): string {
+  return `# ${entry.id} ${entry.row}: no rule for ${names.join(', ')}: a firewall resolves a DNS name only once, when the rule set is loaded; give the host's addresses in the inventory`;
+}
+
 /** Ports as firewall items: `22`, `9999-10100` (a one-port range as one port). */
 export function portItems(ports: readonly string[]): string[] {
   return ports.map((port) => {

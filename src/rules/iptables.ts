@@ -1,6 +1,6 @@
 import { byFamily, familyItems } from './addresses.js';
-import { commentText, firewallHeader, portItems } from './firewall-text.js';
-import type { RuleEntry, RuleSet } from './types.js';
+import { commentText, dnsNameComment, firewallHeader, portItems } from './firewall-text.js';
+import type { DenyTarget, RuleEntry, RuleSet } from './types.js';
 
 /** The chain `rules -f iptables` fills; FORWARD jumps to it. */
 export const IPTABLES_CHAIN = 'PSM_NETCHECK';
@@ -28,18 +28,23 @@ export function formatIptables(rules: RuleSet, family: 4 | 6): string {
     '-A FORWARD -m conntrack --ctstate INVALID -j DROP',
     `-A FORWARD -j ${IPTABLES_CHAIN}`,
   ];
-  for (const entry of rules.entries) lines.push(...entryRules(entry, family));
+  for (const entry of rules.entries) lines.push(...entryRules(entry, family, rules.deny));
   lines.push('COMMIT', '');
   return lines.join('\n');
 }
 
-function entryRules(entry: RuleEntry, family: 4 | 6): string[] {
+/**
+ * REJECT without --reject-with answers icmp-port-unreachable (IPv4) or icmp6-port-unreachable
+ * (IPv6): one spelling for both files. It is allowed here because PSM_NETCHECK is only jumped to
+ * from FORWARD.
+ */
+function entryRules(entry: RuleEntry, family: 4 | 6, deny: DenyTarget): string[] {
   const sources = byFamily(entry.sources);
   const destinations = byFamily(entry.destinations);
   const lines: string[] = [];
   const names = [...sources.names, ...destinations.names];
-  if (names.length > 0) lines.push(`# ${entry.id} ${entry.row}: not written for DNS names, give addresses: ${names.join(', ')}`);
-  const target = entry.action === 'allow' ? 'ACCEPT' : 'DROP';
+  if (names.length > 0) lines.push(dnsNameComment(entry, names));
+  const target = entry.action === 'allow' ? 'ACCEPT' : deny === 'drop' ? 'DROP' : entry.protocol === 'tcp' ? 'REJECT --reject-with tcp-reset' : 'REJECT';
   const comment = `-m comment --comment "${commentText(entry)}" -j ${target}`;
   for (const from of familyItems(sources, family)) {
     for (const to of familyItems(destinations, family)) {

@@ -1,6 +1,6 @@
 import { byFamily, familyItems } from './addresses.js';
-import { commentText, firewallHeader, portItems } from './firewall-text.js';
-import type { RuleEntry, RuleSet } from './types.js';
+import { commentText, dnsNameComment, firewallHeader, portItems } from './firewall-text.js';
+import type { DenyTarget, RuleEntry, RuleSet } from './types.js';
 
 /** The table `rules -f nft` writes; loading the file again replaces it whole. */
 export const NFT_TABLE = 'psm_netcheck';
@@ -24,26 +24,36 @@ export function formatNft(rules: RuleSet): string {
     '    ct state established,related accept comment "replies of the flows below"',
     '    ct state invalid drop',
   ];
-  for (const entry of rules.entries) lines.push(...entryRules(entry).map((line) => `    ${line}`));
+  for (const entry of rules.entries) lines.push(...entryRules(entry, rules.deny).map((line) => `    ${line}`));
   lines.push('  }', '}', '');
   return lines.join('\n');
 }
 
-function entryRules(entry: RuleEntry): string[] {
+function entryRules(entry: RuleEntry, deny: DenyTarget): string[] {
   const sources = byFamily(entry.sources);
   const destinations = byFamily(entry.destinations);
   const lines: string[] = [];
   const names = [...sources.names, ...destinations.names];
-  if (names.length > 0) lines.push(`# ${entry.id} ${entry.row}: not written for DNS names, give addresses: ${names.join(', ')}`);
+  if (names.length > 0) lines.push(dnsNameComment(entry, names));
   for (const family of [4, 6] as const) {
     const from = familyItems(sources, family);
     const to = familyItems(destinations, family);
     if (from.length === 0 || to.length === 0) continue;
     const ip = family === 4 ? 'ip' : 'ip6';
     const match = [`${ip} saddr ${set(from)}`, `${ip} daddr ${set(to)}`, protocolMatch(entry, family)].join(' ');
-    lines.push(`${match} ${entry.action === 'allow' ? 'accept' : 'drop'} comment "${commentText(entry)}"`);
+    lines.push(`${match} ${verdict(entry, deny)} comment "${commentText(entry)}"`);
   }
   return lines;
+}
+
+/**
+ * accept; drop; or reject: a TCP reset for TCP, otherwise the `inet` table's default, an ICMP or
+ * ICMPv6 port unreachable of the packet's own family (icmpx).
+ */
+function verdict(entry: RuleEntry, deny: DenyTarget): string {
+  if (entry.action === 'allow') return 'accept';
+  if (deny === 'drop') return 'drop';
+  return entry.protocol === 'tcp' ? 'reject with tcp reset' : 'reject';
 }
 
 function protocolMatch(entry: RuleEntry, family: 4 | 6): string {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROLES, TRANSPORTS } from '../core/model.js';
-import { RULE_ACTIONS, RULE_DIRECTIONS, RULES_SCHEMA_VERSION } from './types.js';
+import { DENY_TARGETS, RULE_ACTIONS, RULE_DIRECTIONS, RULES_SCHEMA_VERSION } from './types.js';
 import type { RuleSet } from './types.js';
 
 /**
@@ -36,6 +36,7 @@ export const rulesSchema = z
     tool: z.object({ name: z.literal('psm-netcheck'), version: z.string() }),
     inventory: z.string(),
     aggregated: z.boolean().describe('false with --per-host: one entry per source and destination host'),
+    deny: z.enum(DENY_TARGETS).describe('--deny: what the rule sets do with a deny entry\'s packets (drop: silently; reject: TCP reset or ICMP port unreachable)'),
     summary: z.object({ entries: count, allow: count, deny: count, paths: count }),
     entries: z.array(entry),
   })

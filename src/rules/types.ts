@@ -11,6 +11,15 @@ export type RuleAction = (typeof RULE_ACTIONS)[number];
  *   tracking business, not a rule of their own.
  * - both: the deployment also needs the same protocol and ports the other way (another entry).
  */
+/**
+ * What a deny entry does to a packet in the rule sets: `drop` (the default) says nothing, as a
+ * firewall usually does; `reject` answers (TCP reset, ICMP port unreachable), so that a client
+ * fails at once instead of waiting out its timeout, and `check` sees the path as closed, not
+ * filtered.
+ */
+export const DENY_TARGETS = ['drop', 'reject'] as const;
+export type DenyTarget = (typeof DENY_TARGETS)[number];
+
 export const RULE_DIRECTIONS = ['one-way', 'both'] as const;
 export type RuleDirection = (typeof RULE_DIRECTIONS)[number];
 
@@ -53,6 +62,8 @@ export interface RuleSet {
   readonly inventory: string;
   /** False with `--per-host`: one entry per source and destination host. */
   readonly aggregated: boolean;
+  /** What the rule sets do with the deny entries' packets (`--deny`). */
+  readonly deny: DenyTarget;
   readonly summary: { readonly entries: number; readonly allow: number; readonly deny: number; readonly paths: number };
   readonly entries: readonly RuleEntry[];
 }

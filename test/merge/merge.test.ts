@@ -18,7 +18,7 @@ const YAML = `
 name: merge-test
 hosts:
   - { name: psm1, role: psm-server, addresses: [192.0.2.10, "2001:db8::10"], services: [ntp] }
-  - { name: client-a, role: psm-client, addresses: [192.0.2.20] }
+  - { name: client-a, role: psm-client, addresses: [192.0.2.20, "2001:db8::20"] }
   - { name: client-b, role: psm-client, addresses: [192.0.2.21], ports: { rest-notification: "10000-10001" } }
   - { name: ne-stand, role: network-element, neType: bti7800, addresses: [192.0.2.30] }
   - { name: ne-1, role: network-element, neType: bti7800, addresses: [198.51.100.1] }
@@ -70,6 +70,11 @@ describe('the matrix paths of an inventory', () => {
     expect(paths.some((path) => path.from === path.to)).toBe(false);
     expect(paths.find((path) => path.id === 't1-rest-notification/psm1/client-b')?.ports).toEqual(['10000-10001']);
     expect(paths.find((path) => path.id === 't1-rest-notification/psm1/client-a')?.ports).toEqual(['9999-10100']);
+  });
+
+  it('hold only the target addresses of a family the initiator has (client-b has only IPv4)', () => {
+    expect(paths.find((path) => path.id === 't1-rest/client-b/psm1')?.points).toEqual(['192.0.2.10 tcp/9998']);
+    expect(paths.find((path) => path.id === 't1-rest/client-a/psm1')?.points).toEqual(['192.0.2.10 tcp/9998', '2001:db8::10 tcp/9998']);
   });
 
   it('keep the ports nothing can probe apart, with why', () => {
@@ -187,7 +192,7 @@ describe('merge: what each path says', () => {
 
   it('a port range not tested is listed as runs, not port by port', () => {
     const report = merge([{ from: 'psm1', verdictOf: (probe) => (probe.port === 10000 ? 'pass' : undefined) }]);
-    expect(pathOf(report, 't1-rest-notification/psm1/client-a').missing).toEqual(['192.0.2.20 tcp/9999,10001-10100']);
+    expect(pathOf(report, 't1-rest-notification/psm1/client-a').missing).toEqual(['192.0.2.20 tcp/9999,10001-10100', '2001:db8::20 tcp/9999,10001-10100']);
     expect(collapsePoints(['a tcp/1', 'a tcp/2', 'a tcp/3', 'a tcp/5', 'a icmp', 'b udp/7'])).toEqual(['a icmp', 'a tcp/1-3,5', 'b udp/7']);
   });
 

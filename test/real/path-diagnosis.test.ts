@@ -74,7 +74,7 @@ describe.skipIf(why !== undefined)(titleWith('ICMP error observer and --locate i
       [
         'defaults: { timeout: 1500ms, retries: 0 }',
         'hosts:',
-        `  - { name: vantage, role: psm-client, addresses: [${routed.addr.vantage[4]}] }`,
+        `  - { name: vantage, role: psm-client, addresses: [${routed.addr.vantage[4]}, "${routed.addr.vantage[6]}"] }`,
         `  - { name: target, role: noc, addresses: [${target[4]}, "${target[6]}"] }`,
         ...Object.entries(ROUTED).map(([type, suffix]) => `  - { name: ${type}, role: noc, addresses: [198.51.100.${suffix}, "2001:db8:c::${suffix}"] }`),
         'paths:',

@@ -1,10 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProbeResult, Report } from '../../src/report/types.js';
-import type { RuleEntry, RuleSet } from '../../src/rules/types.js';
+import type { Report } from '../../src/report/types.js';
+import type { RuleSet } from '../../src/rules/types.js';
 import type { ProcessHandle, RunResult } from '../support/process.js';
 import { createRoutedLab, type RoutedLab } from '../support/routed-lab.js';
+import { covers, resultKey } from '../support/rule-coverage.js';
 import { binary, missing, netns, titleWith } from '../support/skip.js';
 
 /**
@@ -40,6 +41,7 @@ describe.skipIf(why !== undefined)(titleWith('rules: the generated firewall on a
   let withNft: Side[] = [];
   let withoutOne: Side[] = [];
   let withIptables: Side[] = [];
+  let withReject: Side[] = [];
   let loadedNft = '';
   let loadedIptables = '';
   const env = { ...process.env, PSMNC_TOKEN: TOKEN, NO_COLOR: '1' };
@@ -47,9 +49,9 @@ describe.skipIf(why !== undefined)(titleWith('rules: the generated firewall on a
   const cli = (host: string, args: readonly string[]): Promise<RunResult> =>
     lab.exec(host, process.execPath, [CLI, ...args], { env, cwd: process.cwd(), timeoutMs: 120_000 });
 
-  const checkEverySide = async (): Promise<Side[]> =>
+  const checkEverySide = async (from: readonly string[] = HOSTS): Promise<Side[]> =>
     Promise.all(
-      HOSTS.map(async (host) => {
+      from.map(async (host) => {
         const others = HOSTS.filter((h) => h !== host);
         const run = await cli(host, ['check', '-i', inventory, '--from', host, '--via-responder', ...others, '-f', 'json', '--no-progress']);
         if (run.stdout === '') throw new Error(`check from ${host} wrote no report (exit ${run.code}): ${run.stderr}`);
@@ -109,6 +111,17 @@ describe.skipIf(why !== undefined)(titleWith('rules: the generated firewall on a
     await lab.execOk('router', 'ip6tables-restore', [], { input: readFileSync(files.v6, 'utf8') });
     loadedIptables = (await lab.execOk('router', 'iptables-save', [])).stdout + (await lab.execOk('router', 'ip6tables-save', [])).stdout;
     withIptables = await checkEverySide();
+
+    // --deny reject: the same allow rules, the denies answering. Loaded as nft, the iptables files
+    // checked by iptables-restore --test; only the two hosts that open an expected-closed path check.
+    const reject = { nft: join(lab.dir, 'reject.nft'), v4: join(lab.dir, 'reject.v4'), v6: join(lab.dir, 'reject.v6') };
+    const rejecting = await cli('server', ['rules', '-i', inventory, '--deny', 'reject', '-f', 'none', '-o', reject.nft, '-o', reject.v4, '-o', reject.v6]);
+    if (rejecting.code !== 0) throw new Error(`rules --deny reject failed: ${rejecting.stderr}`);
+    await lab.execOk('router', 'iptables-restore', ['--test'], { input: readFileSync(reject.v4, 'utf8') });
+    await lab.execOk('router', 'ip6tables-restore', ['--test'], { input: readFileSync(reject.v6, 'utf8') });
+    await lab.execOk('router', 'nft', ['flush', 'ruleset']);
+    await lab.execOk('router', 'nft', ['-f', reject.nft]);
+    withReject = await checkEverySide(['client', 'ne1']);
   }, 600_000);
 
   afterAll(async () => {
@@ -117,7 +130,7 @@ describe.skipIf(why !== undefined)(titleWith('rules: the generated firewall on a
   });
 
   const failing = (sides: readonly Side[]): string[] =>
-    sides.flatMap((side) => side.report.results.filter((r) => r.verdict !== 'pass' && r.verdict !== 'warn').map((r) => resultKey(side.host, r))).sort();
+    sides.flatMap((side) => side.report.results.filter((r) => r.verdict !== 'pass' && r.verdict !== 'warn').map((r) => `${side.host} -> ${resultKey(r)}`)).sort();
 
   it('rules aggregates the two elements into one entry per row, and writes loadable rule sets with the row ids as comments', () => {
     const shell = rules.entries.find((e) => e.row === REMOVED_ROW);
@@ -153,6 +166,13 @@ describe.skipIf(why !== undefined)(titleWith('rules: the generated firewall on a
     });
   }
 
+  it('with --deny reject: the expected-closed paths are refused (closed, not filtered), and every other path still passes', () => {
+    expect(failing(withReject)).toEqual([]);
+    const closed = withReject.flatMap((side) => side.report.results.filter((r) => r.expected === 'closed'));
+    expect(closed).toHaveLength(4);
+    for (const result of closed) expect(result, `${result.rows[0]} ${result.address}`).toMatchObject({ state: 'closed', verdict: 'pass' });
+  });
+
   it(`without the rules of ${REMOVED_ROW}: exactly the paths that entry alone carried fail`, () => {
     const entry = rules.entries.find((e) => e.row === REMOVED_ROW);
     if (entry === undefined) throw new Error(`no entry for ${REMOVED_ROW}`);
@@ -161,7 +181,7 @@ describe.skipIf(why !== undefined)(titleWith('rules: the generated firewall on a
       .flatMap((side) =>
         side.report.results
           .filter((r) => r.expected !== 'closed' && covers(entry, side.host, r) && !others.some((other) => covers(other, side.host, r)))
-          .map((r) => resultKey(side.host, r)),
+          .map((r) => `${side.host} -> ${resultKey(r)}`),
       )
       .sort();
     expect(expected).toEqual(
@@ -178,20 +198,3 @@ describe.skipIf(why !== undefined)(titleWith('rules: the generated firewall on a
     }
   });
 });
-
-function resultKey(host: string, result: ProbeResult): string {
-  return `${host} -> ${result.address} ${result.transport}${result.port === null ? '' : `/${result.port}`}`;
-}
-
-/** Whether an entry lets this vantage's probe through: its source host, the target address, protocol and port. */
-function covers(entry: RuleEntry, vantage: string, result: ProbeResult): boolean {
-  if (entry.protocol !== result.transport) return false;
-  if (!entry.sources.some((s) => s.host === vantage)) return false;
-  if (!entry.destinations.some((d) => d.addresses.includes(result.address))) return false;
-  if (result.port === null) return entry.protocol === 'icmp';
-  const port = result.port;
-  return entry.ports.some((spec) => {
-    const [from = '', to = from] = spec.split('-');
-    return port >= Number(from) && port <= Number(to);
-  });
-}

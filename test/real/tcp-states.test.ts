@@ -55,7 +55,7 @@ describe.skipIf(why !== undefined)(titleWith('TCP states from a vantage namespac
       [
         'defaults: { timeout: 5s, retries: 1 }',
         'hosts:',
-        `  - { name: prober, role: psm-client, addresses: [${lab.addr('prober')}] }`,
+        `  - { name: prober, role: psm-client, addresses: [${lab.addr('prober')}, "${lab.addr('prober', 6)}"] }`,
         `  - { name: srv, role: noc, addresses: [${srv4}, "${srv6}"] }`,
         `  - { name: unreachable, role: noc, addresses: [${UNREACHABLE_ROUTE}] }`,
         `  - { name: prohibited, role: noc, addresses: [${PROHIBIT_ROUTE}] }`,

@@ -32,7 +32,12 @@ describe('psm-netcheck rules', () => {
     expect(readFileSync(at('rules.v4'), 'utf8')).toContain(':FORWARD DROP [0:0]');
     expect(readFileSync(at('rules.v6'), 'utf8')).toContain('*filter');
     const json = JSON.parse(readFileSync(at('rules.out'), 'utf8')) as RuleSet;
-    expect(json).toMatchObject({ schemaVersion: 1, aggregated: true, inventory: at('inventory.yaml') });
+    expect(json).toMatchObject({ schemaVersion: 1, aggregated: true, deny: 'drop', inventory: at('inventory.yaml') });
+  });
+
+  it('--deny reject: said in the JSON (the rule texts: test/rules/rules.test.ts)', async () => {
+    const json = JSON.parse((await runCli(['rules', '-i', at('inventory.yaml'), '-f', 'json', '--deny', 'reject'])).stdout) as RuleSet;
+    expect(json.deny).toBe('reject');
   });
 
   it('--per-host: one entry per source and destination host', async () => {
@@ -49,6 +54,7 @@ describe('psm-netcheck rules', () => {
       [['-o', at('rules.pdf')], /E_USAGE: --output .*rules\.pdf: cannot tell the format from the extension/],
       [['-o', `pdf=${at('rules.x')}`], /E_USAGE: --output pdf=.*: unknown format "pdf"/],
       [['--bogus'], /E_USAGE: unknown option '--bogus'/],
+      [['--deny', 'ignore'], /E_USAGE: option '--deny <target>' argument 'ignore' is invalid/],
     ];
     for (const [args, message] of cases) {
       // The inventory does not exist: a usage error must come first all the same.

@@ -111,7 +111,8 @@ describe('rules: formats', () => {
     // The deny comes before every accept.
     expect(text.indexOf(' drop comment')).toBeLessThan(text.indexOf(' accept comment "t'));
     // A host named only by DNS cannot be in a rule: it is said, not dropped silently.
-    expect(text).toContain('not written for DNS names, give addresses: old1 (ne-old.example.test)');
+    expect(text).toContain('no rule for old1 (ne-old.example.test): a firewall resolves a DNS name only once, when the rule set is loaded');
+    expect(formatIptables(aggregated, 4)).toContain('no rule for old1 (ne-old.example.test)');
   });
 
   it('iptables: a rule per source and destination item, ranges through iprange, IPv6 apart', () => {
@@ -125,6 +126,19 @@ describe('rules: formats', () => {
     expect(v6).toContain('-A PSM_NETCHECK -s 2001:db8::21 -d 2001:db8::10 -p tcp --dport 9998 -m comment --comment "t1-rest" -j ACCEPT');
     expect(v6).not.toContain('198.51.100');
     expect(v6.trimEnd().endsWith('COMMIT')).toBe(true);
+  });
+
+  it('--deny reject: the deny entries answer (TCP reset, ICMP port unreachable) instead of dropping, in both rule sets', () => {
+    expect(aggregated.deny).toBe('drop');
+    const rejecting = buildRules(inventory, { deny: 'reject', inventoryLabel: 'site.yaml' });
+    expect(rejecting.deny).toBe('reject');
+    expect(formatNft(rejecting)).toContain('ip saddr 198.51.100.10 ip daddr 198.51.100.101 tcp dport 23 reject with tcp reset comment "path:no-telnet"');
+    expect(formatIptables(rejecting, 4)).toContain('-d 198.51.100.101 -p tcp --dport 23 -m comment --comment "path:no-telnet" -j REJECT --reject-with tcp-reset');
+    const udp: RuleEntry = { ...(entriesOf(rejecting, 'path:no-telnet')[0] as RuleEntry), protocol: 'udp', ports: ['69'] };
+    expect(formatNft({ ...rejecting, entries: [udp] })).toContain('udp dport 69 reject comment "path:no-telnet"');
+    expect(formatIptables({ ...rejecting, entries: [udp] }, 4)).toContain('-p udp --dport 69 -m comment --comment "path:no-telnet" -j REJECT\n');
+    // The allow entries are the same either way.
+    expect(formatNft(rejecting).split('\n').filter((l) => l.includes(' accept '))).toEqual(formatNft(aggregated).split('\n').filter((l) => l.includes(' accept ')));
   });
 
   it('iptables: more ports than one multiport match takes are split over several rules', () => {

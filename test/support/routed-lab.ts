@@ -17,6 +17,11 @@ import type { ProcessHandle, RunOptions, RunResult, SpawnOptions } from './proce
  * Zone i: 198.51.100.(64i)/26 and 2001:db8:(i+1)::/64; the router is .(64i+1) and ::1, host j of
  * the zone .(64i+10+j) and ::(10+j). Hosts route 198.51.100.0/24 and 2001:db8::/32 via the router.
  *
+ * With `management: 'control'`, a management network as sites have one: a namespace `control`
+ * (an Ansible controller, say) on its own link to every host and the router, 2001:db8:ff::/64
+ * (control ::1, the router ::2, the hosts ::10 on in the zones' order), which the router does not
+ * forward: what the management network carries never meets the firewall under test.
+ *
  *   const lab = await createRoutedLab({ zones: [['server'], ['client'], ['ne']] });
  *   await lab.exec('router', 'nft', ['-f', file]);
  *   await lab.destroy();
@@ -30,8 +35,14 @@ export interface RoutedLab {
   execOk(host: string, command: string, args?: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** A long-running command in the host's namespace; destroy() stops it if the test did not. */
   spawn(host: string, command: string, args?: readonly string[], options?: SpawnOptions): ProcessHandle;
+  /** The host's (or the router's) address on the management network; throws without one. */
+  mgmtAddr(host: string): string;
+  /** True when something in the host listens on this port (from `ss`; sends no packet). */
+  listening(host: string, protocol: 'tcp' | 'udp', port: number): Promise<boolean>;
   /** A new empty directory, removed by destroy(). */
   readonly dir: string;
+  /** A new empty directory under `dir` (0755: daemons that drop privileges read their files in it). */
+  tempDir(label: string): string;
   destroy(): Promise<void>;
 }
 
@@ -39,8 +50,14 @@ const HOST_NAME = /^[a-z][a-z0-9-]{0,14}$/;
 const MAX_ZONES = 4;
 const MAX_HOSTS_PER_ZONE = 40;
 
-export async function createRoutedLab(options: { zones: readonly (readonly string[])[] }): Promise<RoutedLab> {
-  const { zones } = options;
+export interface RoutedLabOptions {
+  readonly zones: readonly (readonly string[])[];
+  /** The name of a management host: a management network to every host and the router (above). */
+  readonly management?: string;
+}
+
+export async function createRoutedLab(options: RoutedLabOptions): Promise<RoutedLab> {
+  const { zones, management } = options;
   if (zones.length === 0 || zones.length > MAX_ZONES) throw new Error(`1 to ${MAX_ZONES} zones`);
   const places = new Map<string, { zone: number; index: number }>();
   zones.forEach((hosts, zone) => {
@@ -50,6 +67,9 @@ export async function createRoutedLab(options: { zones: readonly (readonly strin
       places.set(host, { zone, index });
     });
   });
+  if (management !== undefined && (!HOST_NAME.test(management) || management === 'router' || places.has(management))) {
+    throw new Error(`bad or duplicate management host name '${management}'`);
+  }
   removeStaleLabs();
 
   const prefix = `${LAB_PREFIX}${process.pid}-${randomBytes(3).toString('hex')}-`;
@@ -60,7 +80,7 @@ export async function createRoutedLab(options: { zones: readonly (readonly strin
   let destroyed = false;
 
   const ns = (host: string): string => {
-    if (host !== 'router' && !places.has(host)) throw new Error(`no host '${host}' in this lab`);
+    if (host !== 'router' && host !== management && !places.has(host)) throw new Error(`no host '${host}' in this lab`);
     return `${prefix}${host}`;
   };
   const routerAddr = (zone: number, family: 4 | 6): string => (family === 4 ? `198.51.100.${64 * zone + 1}` : `2001:db8:${zone + 1}::1`);
@@ -68,6 +88,13 @@ export async function createRoutedLab(options: { zones: readonly (readonly strin
     const place = places.get(host);
     if (place === undefined) throw new Error(`no host '${host}' in this lab`);
     return family === 4 ? `198.51.100.${64 * place.zone + 10 + place.index}` : `2001:db8:${place.zone + 1}::${10 + place.index}`;
+  };
+
+  const managed = ['router', ...places.keys()];
+  const mgmtAddr = (host: string): string => {
+    const index = managed.indexOf(host);
+    if (management === undefined || index < 0) throw new Error(`no management address for '${host}'`);
+    return index === 0 ? '2001:db8:ff::2' : `2001:db8:ff::${10 + index - 1}`;
   };
 
   const destroy = async (): Promise<void> => {
@@ -112,6 +139,23 @@ export async function createRoutedLab(options: { zones: readonly (readonly strin
         await runOk('ip', ['netns', 'exec', name, 'sysctl', '-q', '-w', 'net.ipv4.icmp_ratelimit=0', 'net.ipv6.icmp.ratelimit=0']);
       }
     }
+    if (management !== undefined) {
+      // A bridge in the management host's namespace, a veth to each managed namespace: on-link, unrouted.
+      const control = ns(management);
+      await runOk('ip', ['netns', 'add', control]);
+      namespaces.push(control);
+      await runOk('ip', ['-n', control, 'link', 'set', 'lo', 'up']);
+      await runOk('ip', ['-n', control, 'link', 'add', 'brm', 'type', 'bridge']);
+      await runOk('ip', ['-n', control, 'addr', 'add', '2001:db8:ff::1/64', 'dev', 'brm', 'nodad']);
+      await runOk('ip', ['-n', control, 'link', 'set', 'brm', 'up']);
+      for (const [index, host] of managed.entries()) {
+        const port = `m${index}`;
+        await runOk('ip', ['-n', control, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'mgmt0', 'netns', ns(host)]);
+        await runOk('ip', ['-n', control, 'link', 'set', port, 'master', 'brm', 'up']);
+        await runOk('ip', ['-n', ns(host), 'addr', 'add', `${mgmtAddr(host)}/64`, 'dev', 'mgmt0', 'nodad']);
+        await runOk('ip', ['-n', ns(host), 'link', 'set', 'mgmt0', 'up']);
+      }
+    }
   } catch (error) {
     await destroy();
     throw error;
@@ -131,7 +175,20 @@ export async function createRoutedLab(options: { zones: readonly (readonly strin
       handles.add(handle);
       return handle;
     },
+    mgmtAddr,
+    async listening(host, protocol, port) {
+      const result = await runOk('ip', ['netns', 'exec', ns(host), 'ss', '-H', '-n', '-l', protocol === 'tcp' ? '-t' : '-u']);
+      return result.stdout
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/)[3] ?? '')
+        .some((local) => local.endsWith(`:${port}`));
+    },
     dir,
+    tempDir(label) {
+      const made = mkdtempSync(join(dir, `${label}-`));
+      chmodSync(made, 0o755);
+      return made;
+    },
     destroy,
   };
 }

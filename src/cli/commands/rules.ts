@@ -5,13 +5,14 @@ import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 import { byFamily } from '../../rules/addresses.js';
 import { buildRules } from '../../rules/build.js';
 import { isRulesFormat, RULES_FORMAT_NAMES, RULES_FORMATS, rulesFormatOfExtension, type RulesFormatName } from '../../rules/formats.js';
-import type { RuleSet } from '../../rules/types.js';
+import type { DenyTarget, RuleSet } from '../../rules/types.js';
 
 export interface RulesFlags {
   readonly inventory: string;
   readonly output: string[];
   readonly format: RulesFormatName | 'none';
   readonly perHost?: boolean;
+  readonly deny?: DenyTarget;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
 }
@@ -25,12 +26,12 @@ export async function rulesCommand(flags: RulesFlags): Promise<number> {
   const log = createLogger(flags.logLevel, flags.logFormat);
   const outputs = await prepareNamedOutputs(flags.output, { prefix: /^([a-z0-9]+)=(.+)$/, names: RULES_FORMAT_NAMES, isFormat: isRulesFormat, ofExtension: rulesFormatOfExtension, example: 'csv' });
   const inventory = await loadInventory(flags.inventory, { requireSecrets: false });
-  const rules = buildRules(inventory, { perHost: flags.perHost === true, inventoryLabel: flags.inventory });
+  const rules = buildRules(inventory, { perHost: flags.perHost === true, deny: flags.deny ?? 'drop', inventoryLabel: flags.inventory });
   log.info(rules.summary, 'rules');
   const names = dnsNames(rules);
   const firewall = [flags.format, ...outputs.map((o) => o.format)].some((f) => f === 'nft' || f === 'iptables' || f === 'ip6tables');
   if (firewall && names.length > 0) {
-    log.warn({ hosts: names }, 'hosts named by DNS only get no firewall rule (a rule needs an address): each is a comment in the rule set');
+    log.warn({ hosts: names }, 'hosts named by DNS only get no firewall rule (a firewall resolves a name once, when the rule set is loaded): each is a comment in the rule set; give their addresses in the inventory');
   }
 
   for (const output of outputs) {

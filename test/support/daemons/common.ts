@@ -21,12 +21,17 @@ export interface DaemonHandle {
   stop(): Promise<void>;
 }
 
+/**
+ * What launching a daemon needs of a lab: both netns.ts's flat lab and routed-lab.ts's zones have it.
+ */
+export type DaemonLab = Pick<NetnsLab, 'spawn' | 'listening'>;
+
 /** Default start deadline: every daemon here answers within a few seconds on this machine. */
 export const START_TIMEOUT_MS = 10_000;
 
 export interface LaunchSpec {
   name: string;
-  lab: NetnsLab;
+  lab: DaemonLab;
   host: string;
   address: string;
   dir: string;
@@ -95,7 +100,7 @@ export async function pollUntil(
 }
 
 /** A TCP port is ready once something listens on it (checked with ss: no connection, no log line). */
-export function tcpListening(lab: NetnsLab, host: string, port: number): () => Promise<boolean> {
+export function tcpListening(lab: DaemonLab, host: string, port: number): () => Promise<boolean> {
   return () => lab.listening(host, 'tcp', port);
 }
 

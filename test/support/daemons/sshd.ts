@@ -4,7 +4,7 @@ import type { NetnsLab } from '../netns.js';
 import type { ProcessHandle } from '../process.js';
 import { runOk } from '../process.js';
 import { launch, pollUntil, START_TIMEOUT_MS, tcpListening } from './common.js';
-import type { DaemonHandle } from './common.js';
+import type { DaemonHandle, DaemonLab } from './common.js';
 import { ensureLabUser, LAB_PASSWORD, LAB_USER } from './lab-user.js';
 
 /**
@@ -12,6 +12,9 @@ import { ensureLabUser, LAB_PASSWORD, LAB_USER } from './lab-user.js';
  * the lab user (`UsePAM no`), and optionally a real NETCONF server behind the `netconf`
  * subsystem: yuma123's netconfd, reached through /usr/sbin/netconf-subsystem over a unix socket.
  */
+
+/** What sshd needs of a lab (netns.ts's, or routed-lab.ts's with its management network). */
+export type SshdLab = DaemonLab & Pick<NetnsLab, 'addr' | 'tempDir'>;
 
 export interface SshdOptions {
   /** Ports sshd listens on. Default [22]; NETCONF ports are added automatically. */
@@ -48,7 +51,7 @@ export interface SshdHandle extends DaemonHandle {
   readonly netconf: NetconfServer | undefined;
 }
 
-export async function startSshd(lab: NetnsLab, host: string, options: SshdOptions = {}): Promise<SshdHandle> {
+export async function startSshd(lab: SshdLab, host: string, options: SshdOptions = {}): Promise<SshdHandle> {
   await ensureLabUser();
   const address = options.address ?? lab.addr(host);
   const dir = lab.tempDir('sshd');
@@ -125,7 +128,7 @@ export async function startSshd(lab: NetnsLab, host: string, options: SshdOption
   };
 }
 
-async function startNetconfd(lab: NetnsLab, host: string, dir: string, ports: readonly number[]): Promise<NetconfServer> {
+async function startNetconfd(lab: SshdLab, host: string, dir: string, ports: readonly number[]): Promise<NetconfServer> {
   const home = join(dir, 'yuma');
   // netconfd writes its transaction-id file under <yuma-home>/data and fails to start without it.
   mkdirSync(join(home, 'data'), { recursive: true });
