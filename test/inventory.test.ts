@@ -90,6 +90,11 @@ describe('inventory.example.yaml', () => {
     const data: unknown = parseYaml(readFileSync(examplePath, 'utf8'));
     expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ hosts: [], typo: 1 })).toBe(false);
+    // Hosts from CSV files only: the YAML may have no hosts of its own, but needs one or the other.
+    expect(validate({ hostsFrom: [{ file: 'hosts.csv' }] }), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ hosts: [], hostsFrom: [{ file: 'hosts.csv' }] }), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ hosts: [] })).toBe(false);
+    expect(validate({})).toBe(false);
   });
 });
 
