@@ -115,6 +115,20 @@ describe('planner from the PSM server', () => {
     expect(plan.notTestable.some((n) => n.row === 't7-ftp' && n.ports.includes('20'))).toBe(true);
   });
 
+  it('lists no path from a host to itself: one server replicates with nobody', () => {
+    const small = parseInventory(
+      'hosts:\n  - { name: psm1, role: psm-server, addresses: [192.0.2.10] }\n  - { name: ws, role: psm-client, addresses: [192.0.2.20] }\n',
+      'small.yaml',
+      '/tmp',
+      { requireSecrets: false },
+    );
+    const fromClient = planChecks(small, findVantage(small, 'ws'));
+    expect(fromClient.notTestable.filter((n) => n.from === n.to)).toEqual([]);
+    expect(fromClient.notTestable.some((n) => n.row.startsWith('t2-'))).toBe(false);
+    // With two servers, replication between them is a path the client cannot test.
+    expect(planFrom('client1').notTestable.some((n) => n.row.startsWith('t2-') && n.why.includes('between other hosts'))).toBe(true);
+  });
+
   it('plans only the kinds asked for exactly as the full plan has them, merged rows included, and lists the same untestable paths', () => {
     for (const only of [['tcp'], ['netconf', 'icmp'], ['tl1']] as const) {
       const part = planChecks(inventory, findVantage(inventory, 'psm1'), undefined, { only });

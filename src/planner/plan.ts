@@ -103,7 +103,7 @@ class PlanBuilder {
         verify: verifyFromInitiator(row, this.#vantage.name, otherInitiators),
         to: this.#vantage.name,
       });
-    } else if (!vantageInitiates) {
+    } else if (!vantageInitiates && hasPairOfTwoHosts(otherInitiators, responders)) {
       const to = summarizeHosts(row.responder, responders);
       this.#listNotTestable(row, otherInitiators, {
         why: `between other hosts: ${this.#vantage.name} takes no part`,
@@ -370,4 +370,12 @@ function namesOf(hosts: readonly Host[]): string[] {
 
 function summarizeHosts(role: Role, hosts: readonly Host[]): string {
   return hosts.length === 1 && hosts[0] !== undefined ? hosts[0].name : `${role} (${hosts.length} hosts)`;
+}
+
+/**
+ * Whether some initiator and some responder are different hosts: a row whose only host on both
+ * sides is one and the same (server replication in a deployment of one server) is no path.
+ */
+function hasPairOfTwoHosts(initiators: readonly Host[], responders: readonly Host[]): boolean {
+  return initiators.some((from) => responders.some((to) => to !== from));
 }
