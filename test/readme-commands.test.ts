@@ -28,6 +28,7 @@ const NOT_RUNNABLE_HERE: ReadonlyArray<{ under: string; pattern: RegExp; why: st
 /** The blocks outside Install, by section: the test that runs each, or why none can. */
 const SECTION_RUN_BY: ReadonlyArray<{ section: string; pattern: RegExp; by: string }> = [
   { section: 'Your first inventory', pattern: /check -i inventory\.yaml/, by: 'test/readme-blocks.test.ts' },
+  { section: 'Before install', pattern: /respond -i/, by: 'test/real/readme-before-install.test.ts' },
   { section: 'Before install', pattern: /merge -i/, by: 'test/readme-blocks.test.ts' },
   { section: 'Scheduled runs', pattern: /check -i \/etc\/psm-netcheck/, by: 'test/readme-blocks.test.ts' },
 ];
@@ -37,11 +38,6 @@ const SECTION_NOT_RUNNABLE: ReadonlyArray<{ section: string; pattern: RegExp; wh
     section: 'Quick start',
     pattern: /npm run demo/,
     why: 'checked by the test below: npm ci is CI\'s first step, test/demo.test.ts runs the demo, npm test is CI\'s test step',
-  },
-  {
-    section: 'Before install',
-    pattern: /respond -i/,
-    why: 'three commands on two hosts, one of them listening for 30 minutes: test/real/two-sided.test.ts runs respond and check --via-responder across namespaces, test/preflight.test.ts runs preflight',
   },
   {
     section: 'Scheduled runs',
