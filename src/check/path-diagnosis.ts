@@ -93,7 +93,11 @@ async function locateSilentPaths(
         search(method, result.address, port),
         method === 'icmp-echo' ? Promise.resolve(undefined) : search('icmp-echo', result.address, undefined),
       ]);
-      if (shaped === undefined) continue;
+      if (shaped === undefined) {
+        // The search could not run (its raw socket failed or never sent): not located.
+        skipped += 1;
+        continue;
+      }
       const echo = method === 'icmp-echo' ? shaped : byIcmp;
       const fact: LocateFact = {
         method: shaped.method,

@@ -73,7 +73,7 @@ export async function locate(request: LocateRequest, observer: Pick<IcmpObserver
           : await sendSyn(raw.module, request, family, target, targetAnswered);
     marker = sender.marker;
     release = sender.close;
-    await sender.sent;
+    await withinDeadline(sender.sent, SEND_DEADLINE_MS);
     await new Promise((resolve) => setTimeout(resolve, request.waitMs));
   } catch (error) {
     return { ok: false, why: error instanceof Error ? error.message : String(error) };
@@ -95,6 +95,22 @@ export async function locate(request: LocateRequest, observer: Pick<IcmpObserver
       maxHops: request.maxHops,
     },
   };
+}
+
+/**
+ * A burst of at most maxHops packets leaves in microseconds; a search still sending after this
+ * gives up instead of waiting forever. raw-socket sends from its poll watcher's writable event and
+ * calls back after sendto(); in a routed lab we saw a burst's callbacks never come (1 serve cycle
+ * in 2-6 hung in `locate`, never when a timer was pending), so no search may depend on them alone.
+ */
+const SEND_DEADLINE_MS = 2_000;
+
+function withinDeadline(sent: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the probes were not all sent within ${ms} ms`)), ms);
+  });
+  return Promise.race([sent, late]).finally(() => clearTimeout(timer));
 }
 
 function isTimeExceeded(error: ObservedIcmpError): boolean {
@@ -194,10 +210,16 @@ async function sendSyn(raw: RawSocketLibrary, request: LocateRequest, family: Ip
   return { marker, sent, close: () => socket.close() };
 }
 
-/** Queue one packet per TTL; raw-socket's beforeSend sets the socket's TTL right before each sendto(). */
+/**
+ * Queue one packet per TTL; raw-socket's beforeSend sets the socket's TTL right before each sendto().
+ * Receiving pauses while the burst goes out: raw-socket reports a socket that is both readable and
+ * writable as readable only, so on a busy raw socket (it hears every TCP segment or ICMP message
+ * of the host) the sends could starve. What arrives meanwhile waits in the kernel's buffer.
+ */
 function sendAll(socket: Socket, request: LocateRequest, family: IpFamily, build: (ttl: number) => Buffer, raw: RawSocketLibrary): Promise<void> {
   const level = family === 4 ? raw.SocketLevel.IPPROTO_IP : raw.SocketLevel.IPPROTO_IPV6;
   const option = family === 4 ? raw.SocketOption.IP_TTL : raw.SocketOption.IPV6_UNICAST_HOPS;
+  socket.pauseRecv();
   return Promise.all(
     ttls(request.maxHops).map(
       (ttl) =>
@@ -206,7 +228,9 @@ function sendAll(socket: Socket, request: LocateRequest, family: IpFamily, build
           socket.send(packet, 0, packet.length, request.address, () => socket.setOption(level, option, ttl), () => resolve());
         }),
     ),
-  ).then(() => undefined);
+  ).then(() => {
+    socket.resumeRecv();
+  });
 }
 
 /** The source address the kernel picks for this destination: a connected UDP socket sends nothing and tells. */

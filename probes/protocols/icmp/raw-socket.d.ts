@@ -38,6 +38,9 @@ declare module 'raw-socket' {
       afterSend: (error: Error | null, bytes: number) => void,
     ): Socket;
     close(): Socket;
+    /** Documented in its README: stop and restart watching for readable events (queued datagrams wait in the kernel). */
+    pauseRecv(): Socket;
+    resumeRecv(): Socket;
     setOption(level: number, option: number, value: number): void;
     on(event: 'message', listener: (buffer: Buffer, source: string) => void): this;
     on(event: 'error', listener: (error: Error) => void): this;
