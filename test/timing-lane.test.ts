@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:net';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeFor, type ProbeKind } from '../probes/registry.js';
 import type { PlannedProbe } from '../src/planner/types.js';
@@ -106,6 +108,38 @@ describe('the timing lane (NTP and TCP connect in a thread of their own)', () =>
     // a loaded machine can delay past close(): the figures' shape is checked, not their size.
     const summary = await lane.close();
     expect(summary).toMatchObject({ p50Ms: expect.any(Number), p99Ms: expect.any(Number), maxMs: expect.any(Number) });
+  });
+
+  it('requests wait their turn in the lane; one aborted while waiting comes back as its timeout, the others as they are', async () => {
+    const server: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const port = (server.address() as { port: number }).port;
+    const lane = new TimingLane();
+    closers.push(async () => void (await lane.close()));
+    await lane.ready;
+    const ctx = { signal: new AbortController().signal, timeoutMs: 2000, options: probeFor('tcp').optionsSchema.parse({}), credentials: {}, maxBytes: 65536, log: capturingLogger().log };
+    const target = { host: 'peer', address: '127.0.0.1', port, transport: 'tcp' as const };
+    // A burst of 40 in one turn (as the main thread posts them), then one whose deadline fires at once.
+    const burst = Array.from({ length: 40 }, () => lane.run('tcp', target, ctx));
+    const controller = new AbortController();
+    const late = lane.run('tcp', target, { ...ctx, signal: controller.signal });
+    controller.abort(Object.assign(new Error('deadline'), { name: 'TimeoutError' }));
+    const outcomes = await Promise.all(burst);
+    expect(outcomes.map((outcome) => outcome.facts.state)).toEqual(Array<string>(40).fill('open'));
+    expect((await late).facts).toMatchObject({ state: 'filtered', reason: 'timeout' });
+  });
+
+  it('the lane asks to run ahead of the main thread where it may (root), and never changes the main thread', async () => {
+    const before = os.getPriority();
+    const lane = new TimingLane();
+    closers.push(async () => void (await lane.close()));
+    await lane.ready;
+    // Without CAP_SYS_NICE (bit 23 of the effective set) the kernel refuses and the lane runs at
+    // the main thread's priority.
+    const effective = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
+    expect(lane.raised).toBe((effective & (1n << 23n)) !== 0n);
+    expect(os.getPriority()).toBe(before);
   });
 
   it('a mixed run reports the lane\'s loop beside the main one', async () => {

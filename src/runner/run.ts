@@ -90,6 +90,9 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   let laneDelays: (LoopDelaySummary | undefined)[] = [];
   try {
     await Promise.all([lanes.timing?.ready, lanes.echo?.ready]);
+    if (lanes.timing !== undefined || lanes.echo !== undefined) {
+      settings.log.debug({ timingLaneRaised: lanes.timing?.raised, echoLaneRaised: lanes.echo?.raised }, 'lanes ready (raised: scheduled ahead of the main thread)');
+    }
     await schedule(
       tasks,
       {

@@ -113,6 +113,7 @@ export class TimingLane {
   #stopped: ((summary: LoopDelaySummary) => void) | undefined;
   #next = 0;
   #broken: string | undefined;
+  #raised = false;
   /** Resolves once the thread has loaded its probes (or failed): no probe's deadline starts before. */
   readonly ready: Promise<void>;
 
@@ -122,7 +123,10 @@ export class TimingLane {
     let loaded = (): void => undefined;
     this.ready = new Promise((resolve) => (loaded = resolve));
     this.#worker.on('message', (reply: LaneReply | LaneReady | LaneStopped) => {
-      if ('ready' in reply) return loaded();
+      if ('ready' in reply) {
+        this.#raised = reply.raised;
+        return loaded();
+      }
       if ('stopped' in reply) return this.#stopped?.(reply.stopped);
       const resolve = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
@@ -137,6 +141,11 @@ export class TimingLane {
     };
     this.#worker.onFailure(fail);
     // Kept referenced (a run awaits its replies) until close(), which the runner always calls.
+  }
+
+  /** Whether the lane runs at a higher priority than the main thread (known once ready). */
+  get raised(): boolean {
+    return this.#raised;
   }
 
   /** Runs one probe of a TIMING_KINDS kind in the lane, with the caller's deadline. */
