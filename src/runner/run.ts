@@ -89,9 +89,11 @@ export async function runPlan(probes: readonly PlannedProbe[], settings: RunOpti
   }));
   let laneDelays: (LoopDelaySummary | undefined)[] = [];
   try {
-    await Promise.all([lanes.timing?.ready, lanes.echo?.ready]);
+    // The lanes load their probes meanwhile: only their own probes wait for that (runWithRetries).
     if (lanes.timing !== undefined || lanes.echo !== undefined) {
-      settings.log.debug({ timingLaneRaised: lanes.timing?.raised, echoLaneRaised: lanes.echo?.raised }, 'lanes ready (raised: scheduled ahead of the main thread)');
+      void Promise.all([lanes.timing?.ready, lanes.echo?.ready]).then(() =>
+        settings.log.debug({ timingLaneRaised: lanes.timing?.raised, echoLaneRaised: lanes.echo?.raised }, 'lanes ready (raised: scheduled ahead of the main thread)'),
+      );
     }
     await schedule(
       tasks,
@@ -142,6 +144,8 @@ async function runWithRetries(
   lanes: Lanes,
 ): Promise<ProbeResult | undefined> {
   const lane = laneOf(planned.probe, lanes);
+  // A lane probe starts once its lane has loaded its probes: no deadline runs while it loads.
+  if (lane !== undefined) await lane.ready;
   const startedAt = isoNow();
   const target: ProbeTarget =
     planned.neType === undefined

@@ -6,7 +6,7 @@ import { abortKind } from '../core/abort.js';
 import type { ProbeContext, ProbeFacts, ProbeTarget } from '../core/probe.js';
 import type { ProbeKind } from '../../probes/registry.js';
 import type { LoopDelaySummary } from './loop-delay.js';
-import type { LaneMessage, LaneReady, LaneReply, LaneRequest, LaneStopped } from './timing-worker.js';
+import type { LaneBatch, LaneMessage, LaneReady, LaneReplies, LaneRequest, LaneStopped } from './timing-worker.js';
 
 /**
  * Probes whose result is a time: an NTP server's offset and delay, a plain TCP connect. In a
@@ -45,8 +45,8 @@ export function laneWorthIt(kinds: Iterable<string>, lanes: ReadonlySet<string> 
 
 /** A lane's host, thread or child process, seen through the few calls the lane makes. */
 interface LaneHost {
-  post(message: LaneMessage): void;
-  on(event: 'message', listener: (reply: LaneReply | LaneReady | LaneStopped) => void): void;
+  post(batch: LaneBatch): void;
+  on(event: 'message', listener: (message: LaneReplies | LaneReady | LaneStopped) => void): void;
   onFailure(listener: (why: string) => void): void;
   end(): Promise<void>;
 }
@@ -114,6 +114,7 @@ export class TimingLane {
   #next = 0;
   #broken: string | undefined;
   #raised = false;
+  #outbox: LaneMessage[] = [];
   /** Resolves once the thread has loaded its probes (or failed): no probe's deadline starts before. */
   readonly ready: Promise<void>;
 
@@ -122,15 +123,17 @@ export class TimingLane {
     this.#worker = host === 'thread' ? threadHost() : processHost();
     let loaded = (): void => undefined;
     this.ready = new Promise((resolve) => (loaded = resolve));
-    this.#worker.on('message', (reply: LaneReply | LaneReady | LaneStopped) => {
-      if ('ready' in reply) {
-        this.#raised = reply.raised;
+    this.#worker.on('message', (message: LaneReplies | LaneReady | LaneStopped) => {
+      if ('ready' in message) {
+        this.#raised = message.raised;
         return loaded();
       }
-      if ('stopped' in reply) return this.#stopped?.(reply.stopped);
-      const resolve = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      resolve?.(reply.loopLateMs === undefined ? { facts: reply.facts } : { facts: reply.facts, loopLateMs: reply.loopLateMs });
+      if ('stopped' in message) return this.#stopped?.(message.stopped);
+      for (const reply of message.replies) {
+        const resolve = this.#pending.get(reply.id);
+        this.#pending.delete(reply.id);
+        resolve?.(reply.loopLateMs === undefined ? { facts: reply.facts } : { facts: reply.facts, loopLateMs: reply.loopLateMs });
+      }
     });
     // A thread that fails takes its probes with it: each becomes a local error, never a hang.
     const fail = (why: string): void => {
@@ -141,6 +144,21 @@ export class TimingLane {
     };
     this.#worker.onFailure(fail);
     // Kept referenced (a run awaits its replies) until close(), which the runner always calls.
+  }
+
+  /**
+   * Messages leave in one batch per turn of this loop (LaneBatch): a scheduler starts hundreds of
+   * lane probes in one turn, and each message to the echo process is a write on a pipe.
+   */
+  #send(message: LaneMessage): void {
+    if (this.#outbox.length === 0) queueMicrotask(() => this.#flush());
+    this.#outbox.push(message);
+  }
+
+  #flush(): void {
+    const batch: LaneBatch = { batch: this.#outbox };
+    this.#outbox = [];
+    this.#worker.post(batch);
   }
 
   /** Whether the lane runs at a higher priority than the main thread (known once ready). */
@@ -156,7 +174,7 @@ export class TimingLane {
     return new Promise<LaneOutcome>((resolve) => {
       const onAbort = (): void => {
         const message: LaneMessage = { abort: id, timeout: abortKind(ctx.signal) === 'timeout', timeoutMs: ctx.timeoutMs };
-        this.#worker.post(message);
+        this.#send(message);
       };
       this.#pending.set(id, (outcome) => {
         ctx.signal.removeEventListener('abort', onAbort);
@@ -164,7 +182,7 @@ export class TimingLane {
       });
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       const message: LaneMessage = { run: request };
-      this.#worker.post(message);
+      this.#send(message);
       if (ctx.signal.aborted) onAbort();
     });
   }
@@ -172,7 +190,7 @@ export class TimingLane {
   /** Blocks the lane's loop for `ms` (tests: the lane's own lateness mark). */
   stall(ms: number): void {
     const message: LaneMessage = { stall: ms };
-    this.#worker.post(message);
+    this.#send(message);
   }
 
   /** Ends the thread; resolves its loop's delay during the run (undefined when it failed or did not answer). */
@@ -186,7 +204,7 @@ export class TimingLane {
           resolve(stopped);
         };
         const message: LaneMessage = { stop: true };
-        this.#worker.post(message);
+        this.#send(message);
       });
     }
     await this.#worker.end();
