@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeFor, type ProbeKind } from '../probes/registry.js';
+import { DeadlineError } from '../src/core/abort.js';
 import type { PlannedProbe } from '../src/planner/types.js';
 import type * as RunModule from '../src/runner/run.js';
 import type * as LaneModule from '../src/runner/timing-lane.js';
@@ -87,15 +88,20 @@ describe('the timing lane (NTP and TCP connect in a thread of their own)', () =>
     expect(outcome.results[1]?.evidence).toMatchObject({ samples: expect.any(Number) });
   });
 
-  it('a lane result timed while the lane\'s own loop was blocked says so, and close() gives that loop\'s figures', async () => {
+  /** A loopback listener that accepts and closes, and what `lane.run('tcp', ...)` needs to probe it. */
+  async function tcpCall() {
     const server: Server = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     closers.push(() => new Promise((resolve) => server.close(() => resolve())));
     const port = (server.address() as { port: number }).port;
+    const ctx = { signal: new AbortController().signal, timeoutMs: 2000, options: probeFor('tcp').optionsSchema.parse({}), credentials: {}, maxBytes: 65536, log: capturingLogger().log };
+    return { ctx, target: { host: 'peer', address: '127.0.0.1', port, transport: 'tcp' as const } };
+  }
+
+  it('a lane result timed while the lane\'s own loop was blocked says so, and close() gives that loop\'s figures', async () => {
+    const { ctx, target } = await tcpCall();
     const lane = new TimingLane();
     await lane.ready;
-    const ctx = { signal: new AbortController().signal, timeoutMs: 2000, options: probeFor('tcp').optionsSchema.parse({}), credentials: {}, maxBytes: 65536, log: capturingLogger().log };
-    const target = { host: 'peer', address: '127.0.0.1', port, transport: 'tcp' as const };
     // Not blocked: no mark. Then the lane's loop is blocked right after the probe starts.
     const quiet = await lane.run('tcp', target, ctx);
     expect(quiet.facts.state).toBe('open');
@@ -111,20 +117,15 @@ describe('the timing lane (NTP and TCP connect in a thread of their own)', () =>
   });
 
   it('requests wait their turn in the lane; one aborted while waiting comes back as its timeout, the others as they are', async () => {
-    const server: Server = createServer((socket) => socket.destroy());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
-    const port = (server.address() as { port: number }).port;
+    const { ctx, target } = await tcpCall();
     const lane = new TimingLane();
     closers.push(async () => void (await lane.close()));
     await lane.ready;
-    const ctx = { signal: new AbortController().signal, timeoutMs: 2000, options: probeFor('tcp').optionsSchema.parse({}), credentials: {}, maxBytes: 65536, log: capturingLogger().log };
-    const target = { host: 'peer', address: '127.0.0.1', port, transport: 'tcp' as const };
     // A burst of 40 in one turn (as the main thread posts them), then one whose deadline fires at once.
     const burst = Array.from({ length: 40 }, () => lane.run('tcp', target, ctx));
     const controller = new AbortController();
     const late = lane.run('tcp', target, { ...ctx, signal: controller.signal });
-    controller.abort(Object.assign(new Error('deadline'), { name: 'TimeoutError' }));
+    controller.abort(new DeadlineError(ctx.timeoutMs));
     const outcomes = await Promise.all(burst);
     expect(outcomes.map((outcome) => outcome.facts.state)).toEqual(Array<string>(40).fill('open'));
     expect((await late).facts).toMatchObject({ state: 'filtered', reason: 'timeout' });

@@ -32,7 +32,6 @@ export type LaneMessage =
   | { readonly abort: number; readonly timeout: boolean; readonly timeoutMs: number }
   | { readonly stop: true }
   | { readonly stall: number };
-/** `raised`: the lane's thread (or process) runs at a higher priority than the main thread. */
 /** What the main thread posts: the messages of one of its turns, in order. */
 export interface LaneBatch {
   readonly batch: readonly LaneMessage[];
@@ -41,6 +40,7 @@ export interface LaneBatch {
 export interface LaneReplies {
   readonly replies: readonly LaneReply[];
 }
+/** `raised`: the lane's thread (or process) runs at a higher priority than the main thread. */
 export type LaneReady = { readonly ready: true; readonly raised: boolean };
 export type LaneStopped = { readonly stopped: LoopDelaySummary };
 export interface LaneReply {
